@@ -1,0 +1,77 @@
+"""Evaluate weights on the Fashion-MNIST test set.
+
+    python -m nin.evaluate [--weights PATH] [--limit N]
+
+Prints per-class accuracy and the confusion matrix; the last line is one JSON object.
+"""
+import argparse
+import json
+
+import numpy as np
+
+from nin.data import CLASS_NAMES, load_split
+
+
+def predict_logits(model, images_u8, batch_size=256, progress=True):
+    """Logits for uint8 [N,28,28] images through a 28->224 model, batch by batch."""
+    from tqdm import tqdm
+
+    out = []
+    steps = range(0, len(images_u8), batch_size)
+    for i in tqdm(steps, desc="evaluate", unit="batch", disable=not progress, leave=False):
+        x = images_u8[i:i + batch_size, :, :, None].astype("float32") / 255.0
+        out.append(np.asarray(model.predict_on_batch(x)))
+    return np.concatenate(out)
+
+
+def metrics(logits, labels):
+    """Top-1, top-3, per-class accuracy and the confusion matrix (rows: true, cols: predicted)."""
+    labels = np.asarray(labels).astype(int)
+    pred = logits.argmax(1)
+    top3 = np.argsort(-logits, axis=1)[:, :3]
+    confusion = np.zeros((10, 10), dtype=int)
+    np.add.at(confusion, (labels, pred), 1)
+    per_class = {CLASS_NAMES[c]: float(confusion[c, c] / max(confusion[c].sum(), 1)) for c in range(10)}
+    return {
+        "accuracy": float((pred == labels).mean()),
+        "top3": float((top3 == labels[:, None]).any(1).mean()),
+        "per_class": per_class,
+        "confusion": confusion.tolist(),
+        "n": int(len(labels)),
+    }
+
+
+def format_report(m):
+    lines = ["per-class accuracy:"]
+    lines += [f"  {name:<12} {acc:.4f}" for name, acc in m["per_class"].items()]
+    lines.append("confusion matrix (rows: true class, columns: predicted):")
+    lines.append(" " * 13 + " ".join(f"{i:>5}" for i in range(10)))
+    for i, row in enumerate(m["confusion"]):
+        lines.append(f"  {i} {CLASS_NAMES[i]:<10}" + " ".join(f"{v:>5}" for v in row))
+    lines.append(f"top-1 {m['accuracy']:.4f}  top-3 {m['top3']:.4f}  on {m['n']} test images")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    from nin.weights import DEFAULT_WEIGHTS, load_net
+    from nin.model import with_resize
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="a .weights.h5 file (default: shipped)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
+    p.add_argument("--batch-size", type=int, default=256)
+    args = p.parse_args(argv)
+
+    net = load_net(args.weights)
+    x, y = load_split("test")
+    if args.limit:
+        x, y = x[:args.limit], y[:args.limit]
+    m = metrics(predict_logits(with_resize(net), x, args.batch_size), y)
+    print(format_report(m))
+    summary = {"accuracy": m["accuracy"], "top3": m["top3"], "params": int(net.count_params()),
+               "n": m["n"], "weights": args.weights, "per_class": m["per_class"]}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
