@@ -24,3 +24,27 @@ def plot_confusion(confusion, path):
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def plot_architecture(rows, path):
+    """The network as a column of boxes, one per layer, with output shapes (docs/architecture.png)."""
+    colours = {"Sequential": "#4c72b0", "MaxPooling2D": "#dd8452", "Dropout": "#937860",
+               "GlobalAveragePooling2D": "#55a868", "Reshape": "#8c8c8c", "Flatten": "#8c8c8c"}
+    n = len(rows) + 1
+    fig, ax = plt.subplots(figsize=(7.5, 0.52 * n + 0.4), dpi=120)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.5, n - 0.3)
+    ax.axis("off")
+    items = [("input", "grey image", "(1, 224, 224, 1)", "#c44e52")] + [
+        (r["layer"], f"{r['type']} {r['kernel/stride']}".strip(), r["output shape"], colours.get(r["type"], "#8c8c8c"))
+        for r in rows]
+    for i, (name, kind, shape, colour) in enumerate(items):
+        y = n - 1 - i
+        ax.add_patch(plt.Rectangle((0.2, y - 0.35), 6.3, 0.7, color=colour, alpha=0.85))
+        ax.text(0.35, y, f"{name}: {kind}", va="center", color="white", fontsize=8.5)
+        ax.text(6.7, y, shape, va="center", fontsize=8.5, family="monospace")
+        if i:
+            ax.annotate("", (3.35, y + 0.35), (3.35, y + 0.65), arrowprops=dict(arrowstyle="->", lw=0.8))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -29,3 +29,197 @@ def outline_of(x28, rng=None):
     if rng.random() < 0.5:
         edge = ndimage.binary_dilation(edge) & mask  # thicker, inward
     return edge.astype(np.float32)
+
+
+# --- decoding: whatever people upload -> a PIL image, or one clear sentence ---
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB
+MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
+WORK_SIZE = 512  # images are reduced to at most this before analysis: fast, and plenty for 28 px
+
+
+class PreprocessError(ValueError):
+    """Input that cannot become a garment image; str() is one sentence for the user."""
+
+
+def open_image(src):
+    """A PIL image, upright (EXIF), first frame, from a path, bytes, numpy array or PIL image."""
+    if src is None:
+        raise PreprocessError("No image: upload a photo or pick an example first.")
+    if isinstance(src, Image.Image):
+        img = src
+    elif isinstance(src, np.ndarray):
+        if src.size == 0:
+            raise PreprocessError("The image is empty.")
+        arr = src
+        if arr.dtype != np.uint8:
+            arr = np.clip(arr * (255 if arr.max() <= 1.0 else 1), 0, 255).astype(np.uint8)
+        img = Image.fromarray(arr)
+    else:
+        if isinstance(src, (bytes, bytearray)):
+            data = bytes(src)
+        else:
+            path = Path(src)
+            if not path.is_file():
+                raise PreprocessError(f"File not found: {path.name}.")
+            if path.stat().st_size > MAX_UPLOAD_BYTES:
+                raise PreprocessError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; upload a smaller image.")
+            data = path.read_bytes()
+        if not data:
+            raise PreprocessError("The file is empty (0 bytes).")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise PreprocessError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; upload a smaller image.")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(io.BytesIO(data))
+                if img.width * img.height > MAX_PIXELS:
+                    raise PreprocessError(f"The image is {img.width}x{img.height} pixels, more than "
+                                          f"{MAX_PIXELS // 1_000_000} megapixels; upload a smaller one.")
+                img.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, fast for big photos
+                img.seek(0)  # first frame of an animation
+                img.load()
+        except PreprocessError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PreprocessError("The image is too large to open safely (decompression bomb); upload a smaller one.") from None
+        except UnidentifiedImageError:
+            raise PreprocessError("This file is not an image Pillow can read; upload a PNG, JPEG, GIF, BMP or WebP.") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as e:
+            raise PreprocessError(f"The image file is damaged or truncated and cannot be decoded ({type(e).__name__}).") from None
+    if img.width * img.height > MAX_PIXELS:
+        raise PreprocessError(f"The image is {img.width}x{img.height} pixels, more than "
+                              f"{MAX_PIXELS // 1_000_000} megapixels; upload a smaller one.")
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # broken EXIF: keep the pixels as stored
+        pass
+    return img
+
+
+def to_foreground(img):
+    """Grey float image with the garment bright on a dark background, as in Fashion-MNIST.
+
+    Transparent pixels become background. Otherwise the background level is read from the
+    border; if it is lighter than the middle (the usual photo: dark garment on white), the
+    image is negated, exactly as Fashion-MNIST negated its product photos.
+    """
+    img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+    alpha = None
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = np.asarray(img.convert("RGBA"), np.float32) / 255.0
+        alpha = rgba[..., 3]
+        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    elif img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, np.float32)
+        hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        grey = np.clip(arr / hi, 0, 1)
+    else:
+        grey = np.asarray(img.convert("L"), np.float32) / 255.0
+    if grey.ndim != 2 or min(grey.shape) < 1:
+        raise PreprocessError("The image has no pixels.")
+
+    if alpha is not None and alpha.min() < 0.5:
+        # cut-out: garment where opaque; dark garments are negated to be bright
+        inside = alpha > 0.5
+        level = float(grey[inside].mean()) if inside.any() else 1.0
+        fg = (1.0 - grey if level < 0.75 else grey) * alpha
+        return fg.astype(np.float32)
+
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    bg = float(np.median(border))
+    if bg > 0.5:
+        fg = (bg - grey) / max(bg, 1e-3)  # negate, and a tinted background becomes black
+    else:
+        fg = (grey - bg) / max(1.0 - bg, 1e-3)
+    return np.clip(fg, 0.0, 1.0).astype(np.float32)
+
+
+def _garment_box(fg):
+    """Bounding box (y0, y1, x0, x1) of the garment, ignoring specks and noise, or None."""
+    level = max(FOREGROUND, 0.25 * float(fg.max()))
+    mask = fg > level
+    if not mask.any():
+        return None
+    labels, n = ndimage.label(mask)
+    sizes = ndimage.sum(mask, labels, range(1, n + 1))
+    keep = np.isin(labels, 1 + np.flatnonzero(sizes >= max(2, 0.02 * sizes.max())))
+    ys, xs = np.nonzero(keep)
+    return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+
+
+def center_28(fg, stroke_px=None):
+    """Trim to the garment, scale its longer side to 28 px, centre on a black 28x28 canvas.
+
+    stroke_px: for drawings, thicken strokes first so a line is about stroke_px wide at 28 px,
+    whatever the canvas or brush size.
+    """
+    box = _garment_box(fg)
+    if box is None or fg.max() < FOREGROUND:
+        raise PreprocessError("No garment found: the image looks blank or uniform.")
+    y0, y1, x0, x1 = box
+    crop = fg[y0:y1, x0:x1]
+    side = max(crop.shape)
+    if stroke_px:
+        scale = side / 28.0
+        size = int(round(stroke_px * scale))
+        if size > 1:
+            crop = ndimage.grey_dilation(np.pad(crop, size), size=(size, size))[size:-size, size:-size]
+    h, w = crop.shape
+    th, tw = max(1, round(h * 28 / side)), max(1, round(w * 28 / side))
+    small = np.asarray(Image.fromarray(crop).resize((tw, th), Image.Resampling.BOX if side > 28 else Image.Resampling.BILINEAR), np.float32)
+    out = np.zeros((28, 28), np.float32)
+    oy, ox = (28 - th) // 2, (28 - tw) // 2
+    out[oy:oy + th, ox:ox + tw] = small
+    peak = np.percentile(out[out > FOREGROUND], 99) if (out > FOREGROUND).any() else out.max()
+    return np.clip(out / max(peak, 1e-3), 0.0, 1.0)  # Fashion-MNIST images span the full range
+
+
+def prepare_upload(src):
+    """Photo / file / array -> 28x28 float32 in [0, 1], garment bright on black."""
+    img = open_image(src)
+    if img.width < 2 or img.height < 2:
+        raise PreprocessError(f"The image is only {img.width}x{img.height} pixels; upload a real photo or drawing.")
+    return center_28(to_foreground(img))
+
+
+def sketch_strokes(value):
+    """Drawn strokes as a float image (1 where drawn) from the Gradio sketchpad value.
+
+    Uses the layers' alpha, which does not depend on the viewer's light/dark theme; falls back to
+    the composite image when there are no layers.
+    """
+    if value is None:
+        raise PreprocessError("Draw something first.")
+    if isinstance(value, dict):
+        layers = [l for l in (value.get("layers") or []) if l is not None]
+        if layers:
+            alphas = [np.asarray(open_image(l).convert("RGBA"), np.float32)[..., 3] / 255.0 for l in layers]
+            shapes = {a.shape for a in alphas}
+            if len(shapes) == 1:
+                return np.max(alphas, axis=0)
+        value = value.get("composite")
+        if value is None:
+            raise PreprocessError("Draw something first.")
+    img = open_image(value)
+    if img.mode in ("RGBA", "LA") and np.asarray(img.convert("RGBA"))[..., 3].min() < 128:
+        return np.asarray(img.convert("RGBA"), np.float32)[..., 3] / 255.0
+    return to_foreground(img)
+
+
+STROKE_PX = 1.6  # drawn lines end up about as wide as the outlines the model was shown
+
+
+def prepare_sketch(value):
+    """Sketchpad value (dict, image or path) -> 28x28 float32 in [0, 1]."""
+    strokes = sketch_strokes(value)
+    if strokes.max() < FOREGROUND:
+        raise PreprocessError("Draw something first: the canvas is empty.")
+    return center_28(strokes, stroke_px=STROKE_PX)

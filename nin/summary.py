@@ -1,6 +1,6 @@
 """Per-layer table of the seed network for a 1x224x224x1 input, as the seed prints it.
 
-    python -m nin.summary
+    python -m nin.summary [--plot docs/architecture.png]
 """
 import keras
 import numpy as np
@@ -41,9 +41,18 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def main():
+def main(argv=None):
+    import argparse
+
+    p = argparse.ArgumentParser(description="Per-layer table of the seed network")
+    p.add_argument("--plot", help="also draw the network to this PNG (the app uses docs/architecture.png)")
+    args = p.parse_args(argv)
+    rows = layer_table()
     print(f"NiN for a 1x{IMAGE_SIZE}x{IMAGE_SIZE}x1 input")
-    print(format_table(layer_table()))
+    print(format_table(rows))
+    if args.plot:
+        from nin.plots import plot_architecture
+        plot_architecture(rows, args.plot)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""Gradio demo: draw or upload a garment, see NiN's top-k guesses, its class activation map,
+its architecture and its model card. Wiring only: the work is done in nin/demo.py.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH]
+"""
+import argparse
+import functools
+import os
+import sys
+
+import gradio as gr
+
+from nin import demo
+from nin.weights import WeightsError
+
+ABOUT = """# Network in Network: garment classifier
+Draw a garment or upload a photo of one. The NiN (Lin et al., 2013) below was trained on
+[Fashion-MNIST](https://github.com/zalandoresearch/fashion-mnist); it has no fully connected layer:
+its last block makes one 5×5 map per class and averages it, so the map of the winning class shows
+*where* it saw the garment (right-hand image)."""
+
+PIPELINE = """Every input goes through one pipeline (`nin/preprocess.py`): grey, negated if the background is
+light (Fashion-MNIST garments are light on black), trimmed to the garment, longest side scaled to
+28 px and centred, as Fashion-MNIST was made. The 28×28 image is then resized to 224×224 inside the
+compiled model, which is the input size the seed network's shapes below are computed for."""
+
+
+def build(models):
+    fn = functools.partial
+    with gr.Blocks(title="NiN garment classifier") as app:
+        gr.Markdown(ABOUT)
+        with gr.Row():
+            weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
+            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
+        with gr.Tabs():
+            with gr.Tab("Draw", id="draw"):
+                with gr.Row():
+                    with gr.Column():
+                        sketch = gr.Sketchpad(
+                            label="Draw a garment (pick the brush, then draw)", type="filepath", image_mode="RGBA",
+                            canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
+                            eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
+                        sketch_button = gr.Button("Predict", variant="primary")
+                    with gr.Column():
+                        sketch_label = gr.Label(label="Guesses", elem_id="sketch-label")
+                        with gr.Row():
+                            sketch_view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
+                            sketch_cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+            with gr.Tab("Upload", id="upload"):
+                with gr.Row():
+                    with gr.Column():
+                        upload = gr.Image(label="Photo or image of a garment", type="filepath", image_mode=None,
+                                          sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
+                        upload_button = gr.Button("Predict", variant="primary")
+                        gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
+                                    examples_per_page=24)
+                    with gr.Column():
+                        upload_label = gr.Label(label="Guesses", elem_id="upload-label")
+                        with gr.Row():
+                            upload_view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
+                            upload_cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+            with gr.Tab("Architecture", id="architecture"):
+                gr.Markdown(PIPELINE)
+                arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
+                                          label="Layers for a 1×224×224×1 input", interactive=False, elem_id="arch-table")
+                gr.Image(str(demo.ROOT / "docs" / "architecture.png"), label="The network", show_label=True,
+                         interactive=False, buttons=["fullscreen"])
+                arch_button = gr.Button("Refresh table", size="sm")
+            with gr.Tab("Model", id="model"):
+                card = gr.Markdown()
+                with gr.Row():
+                    curves = gr.Image(label="Training curves", interactive=False)
+                    confusion = gr.Image(label="Confusion matrix (test set)", interactive=False)
+
+        sketch_out = [sketch_label, sketch_view, sketch_cam]
+        upload_out = [upload_label, upload_view, upload_cam]
+        sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
+        # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
+        common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
+        sketch_button.click(fn(demo.predict_sketch, models), sketch_in, sketch_out, api_name="predict_sketch", **common)
+        upload_button.click(fn(demo.predict_upload, models), upload_in, upload_out, api_name="predict_upload", **common)
+        live = dict(trigger_mode="always_last", show_progress="hidden", api_visibility="private", **common)
+        sketch.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **live)
+        upload.change(demo.quietly(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
+        for control in (top_k, weights):
+            control.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **live)
+            control.change(demo.quietly(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
+        arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
+        weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
+        app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
+    return app
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="NiN garment classifier demo")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    p.add_argument("--weights", help="serve only this .weights.h5 file (default: every file in weights/)")
+    args = p.parse_args(argv)
+    try:
+        models = demo.Models(args.weights)
+    except WeightsError as e:
+        sys.exit(f"error: {e}")
+    app = build(models)
+    app.queue(max_size=256).launch(server_name=args.host, server_port=args.port, share=args.share,
+                                   max_file_size="20mb", allowed_paths=[str(demo.EXAMPLES_DIR)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""What the Gradio app does when a person draws, uploads or opens a tab (app.py only wires it).
+
+Inputs arrive raw (the app sets preprocess=False) so every file is decoded here, by our own
+pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from nin.inference import BatchingClassifier, Classifier, cam_overlay, model_view, top_k
+from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
+
+EXAMPLES_DIR = ROOT / "examples"
+DEFAULT_TOP_K = 3
+
+
+def allowed_roots():
+    """Folders the app may read user files from: Gradio's upload cache and our examples."""
+    cache = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+    return [Path(cache).resolve(), EXAMPLES_DIR.resolve()]
+
+
+def _local_path(value):
+    """The file path inside a raw Gradio file payload, refusing anything outside allowed_roots()."""
+    path = value.get("path") if isinstance(value, dict) else value
+    if path is None:
+        return None
+    if str(path).startswith(("http://", "https://", "data:")):
+        raise PreprocessError("Images must be uploaded, not given as a URL.")
+    p = Path(path).resolve()
+    if not any(p.is_relative_to(r) for r in allowed_roots()):
+        raise PreprocessError("That file is not available to this app; upload it instead.")
+    return str(p)
+
+
+def clamp_top_k(k):
+    try:
+        k = int(round(float(k)))
+    except (TypeError, ValueError):
+        k = DEFAULT_TOP_K
+    return min(max(k, 1), 10)
+
+
+class Models:
+    """Every shipped weights file, loaded and warmed once at start-up, each behind a batcher."""
+
+    def __init__(self, weights=None, runtime=None):
+        self.paths = available_weights()
+        if weights:
+            label = read_metadata(weights).get("recipe", Path(weights).stem)
+            self.paths = {f"{label} ({Path(weights).name})": str(weights)}
+        elif not self.paths:
+            self.paths = {"modern": str(DEFAULT_WEIGHTS)}  # load_net will say it is missing
+        default = next((l for l, p in self.paths.items() if Path(p) == DEFAULT_WEIGHTS), None)
+        self.default = default or next(iter(self.paths))
+        self.models = {label: BatchingClassifier(Classifier(path)) for label, path in self.paths.items()}
+
+    def get(self, label):
+        return self.models.get(label) or self.models[self.default]
+
+
+def _outputs(models, image28, k, weights_label):
+    probs, maps = models.get(weights_label).forward_one(image28)
+    best = int(np.argmax(probs))
+    return top_k(probs, k), model_view(image28), cam_overlay(image28, maps[..., best])
+
+
+def predict_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
+    """Label value, what the model sees, class activation map; gr.Error with one sentence on bad input."""
+    try:
+        image28 = prepare_upload(_local_path(image) if image is not None else None)
+    except PreprocessError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    return _outputs(models, image28, clamp_top_k(k), weights_label)
+
+
+def _sketch_sources(sketch):
+    if not isinstance(sketch, dict):
+        return _local_path(sketch) if sketch is not None else None
+    return {"background": None,
+            "layers": [_local_path(l) for l in (sketch.get("layers") or []) if l],
+            "composite": _local_path(sketch["composite"]) if sketch.get("composite") else None}
+
+
+def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
+    try:
+        image28 = prepare_sketch(_sketch_sources(sketch))
+    except PreprocessError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    return _outputs(models, image28, clamp_top_k(k), weights_label)
+
+
+def quietly(fn):
+    """For live updates (every stroke, every clear): an empty canvas just clears the outputs."""
+    def run(*args):
+        try:
+            return fn(*args)
+        except gr.Error:
+            return None, None, None
+    return run
+
+
+def architecture_rows():
+    from nin.summary import layer_table
+
+    rows = layer_table()
+    table = [[r["layer"], r["type"], r["kernel/stride"], r["output shape"], r["parameters"]] for r in rows]
+    table.append(["total", "", "", "", sum(r["parameters"] for r in rows)])
+    return table
+
+
+ARCH_HEADERS = ["layer", "type", "kernel/stride", "output shape", "parameters"]
+
+
+def model_card(models, weights_label=None):
+    """(markdown, curves PNG, confusion PNG) for the weights in use."""
+    label = weights_label if weights_label in models.paths else models.default
+    path = Path(models.paths[label])
+    meta = read_metadata(path)
+    stem = path.name.replace(".weights.h5", "")
+    curves, confusion = path.with_name(f"{stem}_curves.png"), path.with_name(f"{stem}_confusion.png")
+    lines = [f"### {label}", f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`", ""]
+    if meta:
+        lines += [
+            f"- **Recipe:** {meta.get('recipe')}, {meta.get('epochs')} epochs, {meta.get('image_size')} px, "
+            f"{meta.get('n_train')} training images",
+            f"- **Test accuracy:** top-1 {meta.get('test_accuracy', 0):.2%}, top-3 {meta.get('test_top3', 0):.2%} "
+            f"on {meta.get('n_test')} Fashion-MNIST test images",
+            f"- **Parameters:** {meta.get('params'):,}",
+            f"- **Trained on:** {meta.get('hardware')}, {meta.get('train_seconds')} s, "
+            f"{meta.get('images_per_s')} images/s ({meta.get('backend')} backend, Keras {meta.get('keras')}), {meta.get('date')}",
+            "", "| class | accuracy |", "|---|---|",
+        ]
+        lines += [f"| {c} | {a:.1%} |" for c, a in meta.get("per_class", {}).items()]
+    else:
+        lines.append(f"No metadata found beside the weights ({metadata_path(path).name}).")
+    return ("\n".join(lines), str(curves) if curves.is_file() else None,
+            str(confusion) if confusion.is_file() else None)
+
+
+def example_files():
+    """Shipped example images: test-set garments as photos would show them, and photo-like ones."""
+    return sorted(str(p) for p in EXAMPLES_DIR.glob("*.png")) + sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))

@@ -1,0 +1,126 @@
+"""Load weights once, classify 28x28 images, and show where the network looked.
+
+The model is the seed network behind a 28->224 resize, compiled once and called directly
+(not model.predict, whose per-call overhead is tens of milliseconds).
+"""
+import keras
+import numpy as np
+from PIL import Image
+
+from nin.data import CLASS_NAMES
+from nin.model import cam_model
+from nin.weights import DEFAULT_WEIGHTS, load_net, read_metadata
+
+
+def compile_forward(model):
+    """A compiled inference function x[B,28,28,1] -> model outputs, for this Keras backend."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        return tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                           input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+    if keras.backend.backend() == "jax":
+        import jax
+        return jax.jit(lambda x: model(x, training=False))
+    return lambda x: model(x, training=False)
+
+
+def softmax(logits):
+    z = np.exp(logits - logits.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
+class Classifier:
+    """The NiN with one set of weights: probabilities and class activation maps for 28x28 images."""
+
+    def __init__(self, weights_path=DEFAULT_WEIGHTS):
+        self.weights_path = str(weights_path)
+        self.metadata = read_metadata(weights_path)
+        self.net = load_net(weights_path)
+        self.model = cam_model(self.net)  # outputs (logits, 5x5x10 class maps)
+        self._forward = compile_forward(self.model)
+        self.forward(np.zeros((1, 28, 28), np.float32))  # warm up: trace/compile before the first request
+
+    def forward(self, images28):
+        """(probabilities [B,10], class maps [B,5,5,10]) for float images [B,28,28] in [0,1]."""
+        x = np.asarray(images28, np.float32).reshape(-1, 28, 28, 1)
+        logits, maps = self._forward(x)
+        return softmax(np.asarray(logits, np.float64)), np.asarray(maps)
+
+    def predict(self, images28):
+        return self.forward(images28)[0]
+
+
+def top_k(probs, k=3):
+    """{class name: probability} of the k most likely classes (k clamped to 1..10)."""
+    k = int(min(max(int(k), 1), len(CLASS_NAMES)))
+    order = np.argsort(-probs)[:k]
+    return {CLASS_NAMES[i]: float(probs[i]) for i in order}
+
+
+def cam_overlay(image28, class_map, size=224):
+    """The predicted class's 5x5 map, upsampled and laid over the input as a heat map (RGB uint8)."""
+    import matplotlib
+
+    cam = np.asarray(class_map, np.float32)
+    cam = cam - cam.min()
+    cam = cam / cam.max() if cam.max() > 0 else cam
+    heat = np.asarray(Image.fromarray(cam).resize((size, size), Image.Resampling.BICUBIC), np.float32)
+    heat = matplotlib.colormaps["jet"](np.clip(heat, 0, 1))[..., :3]
+    base = np.asarray(Image.fromarray((np.asarray(image28) * 255).astype(np.uint8)).resize(
+        (size, size), Image.Resampling.NEAREST), np.float32)[..., None] / 255.0
+    return (255 * (0.55 * base + 0.45 * heat)).clip(0, 255).astype(np.uint8)
+
+
+def model_view(image28, size=224):
+    """What the model sees, enlarged with visible pixels (RGB uint8)."""
+    img = Image.fromarray((np.asarray(image28) * 255).astype(np.uint8)).resize((size, size), Image.Resampling.NEAREST)
+    return np.asarray(img.convert("RGB"))
+
+
+class BatchingClassifier:
+    """Shares one forward pass between requests that arrive together (from many server threads).
+
+    The first request in an empty queue waits up to `max_wait_s` for company, then up to
+    `max_batch_size` images go through the network at once; each caller gets its own row back.
+    Unlike Gradio's batch=True, one bad request never fails the others: inputs are validated
+    per request before they get here.
+    """
+
+    def __init__(self, classifier, max_batch_size=16, max_wait_s=0.004):
+        import queue
+        import threading
+
+        self.classifier, self.max_batch_size, self.max_wait_s = classifier, max_batch_size, max_wait_s
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="nin-batcher")
+        self._thread.start()
+        self.batches = []  # sizes of recent batches, for tests and benchmarks
+
+    def forward_one(self, image28):
+        """(probabilities [10], class maps [5,5,10]) for one 28x28 image."""
+        from concurrent.futures import Future
+
+        fut = Future()
+        self._queue.put((np.asarray(image28, np.float32), fut))
+        return fut.result()
+
+    def _serve(self):
+        import queue
+        import time
+
+        while True:
+            items = [self._queue.get()]
+            deadline = time.perf_counter() + self.max_wait_s
+            while len(items) < self.max_batch_size:
+                try:
+                    items.append(self._queue.get(timeout=max(0.0, deadline - time.perf_counter())))
+                except queue.Empty:
+                    break
+            try:
+                probs, maps = self.classifier.forward(np.stack([x for x, _ in items]))
+                for i, (_, fut) in enumerate(items):
+                    fut.set_result((probs[i], maps[i]))
+            except Exception as e:  # never leave a caller waiting
+                for _, fut in items:
+                    fut.set_exception(e)
+            self.batches = (self.batches + [len(items)])[-1000:]
