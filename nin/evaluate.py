@@ -1,6 +1,6 @@
 """Evaluate weights on the Fashion-MNIST test set.
 
-    python -m nin.evaluate [--weights PATH] [--limit N]
+    python -m nin.evaluate [--weights PATH] [--limit N] [--runtime keras|tflite-int8|tflite-fp32]
 
 Prints per-class accuracy and the confusion matrix; the last line is one JSON object.
 """
@@ -13,14 +13,14 @@ from nin.data import CLASS_NAMES, load_split
 
 
 def predict_logits(model, images_u8, batch_size=256, progress=True):
-    """Logits for uint8 [N,28,28] images through a 28->224 model, batch by batch."""
+    """Scores for uint8 [N,28,28] images through a 28->224 Keras model or a Classifier, batch by batch."""
     from tqdm import tqdm
 
     out = []
     steps = range(0, len(images_u8), batch_size)
     for i in tqdm(steps, desc="evaluate", unit="batch", disable=not progress, leave=False):
         x = images_u8[i:i + batch_size, :, :, None].astype("float32") / 255.0
-        out.append(np.asarray(model.predict_on_batch(x)))
+        out.append(np.asarray(model.predict(x) if hasattr(model, "forward") else model.predict_on_batch(x)))
     return np.concatenate(out)
 
 
@@ -53,23 +53,24 @@ def format_report(m):
 
 
 def main(argv=None):
+    from nin.inference import RUNTIMES, Classifier
     from nin.weights import DEFAULT_WEIGHTS, load_net
-    from nin.model import with_resize
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="a .weights.h5 file (default: shipped)")
     p.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--runtime", choices=RUNTIMES, default="keras")
     args = p.parse_args(argv)
 
-    net = load_net(args.weights)
+    clf = Classifier(args.weights, args.runtime)
     x, y = load_split("test")
     if args.limit:
         x, y = x[:args.limit], y[:args.limit]
-    m = metrics(predict_logits(with_resize(net), x, args.batch_size), y)
+    m = metrics(predict_logits(clf, x, args.batch_size), y)
     print(format_report(m))
-    summary = {"accuracy": m["accuracy"], "top3": m["top3"], "params": int(net.count_params()),
-               "n": m["n"], "weights": args.weights, "per_class": m["per_class"]}
+    summary = {"accuracy": m["accuracy"], "top3": m["top3"], "params": int(load_net(args.weights).count_params()), "n": m["n"],
+               "weights": args.weights, "runtime": args.runtime, "per_class": m["per_class"]}
     print(json.dumps(summary))
 
 

@@ -3,17 +3,24 @@
 The model is the seed network behind a 28->224 resize, compiled once and called directly
 (not model.predict, whose per-call overhead is tens of milliseconds).
 """
-import keras
+import threading
+
 import numpy as np
 from PIL import Image
 
 from nin.data import CLASS_NAMES
-from nin.model import cam_model
-from nin.weights import DEFAULT_WEIGHTS, load_net, read_metadata
+from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net, read_metadata
+
+# keras: the Keras model compiled by the backend (float32, the reference);
+# tflite-int8 / tflite-fp32: LiteRT with XNNPACK, files made by `python -m nin.export`.
+RUNTIMES = ("keras", "tflite-int8", "tflite-fp32")
+DEFAULT_RUNTIME = "keras"
 
 
 def compile_forward(model):
     """A compiled inference function x[B,28,28,1] -> model outputs, for this Keras backend."""
+    import keras
+
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
         return tf.function(lambda x: model(x, training=False), reduce_retracing=True,
@@ -24,6 +31,46 @@ def compile_forward(model):
     return lambda x: model(x, training=False)
 
 
+class LiteRTForward:
+    """x[B,28,28,1] -> (logits, class maps) through a LiteRT flat buffer, XNNPACK on all cores."""
+
+    def __init__(self, weights_path, runtime):
+        import json
+        import os
+
+        from nin.export import sha256, tflite_path
+
+        path = tflite_path(weights_path, runtime)
+        fix = f"run `python -m nin.export --weights {weights_path} --formats {runtime}`"
+        if not path.is_file():
+            raise WeightsError(f"{path} not found; {fix}.")
+        made_from = json.loads(path.with_suffix(".json").read_text()) if path.with_suffix(".json").is_file() else {}
+        if made_from.get("weights_sha256") != sha256(weights_path):
+            raise WeightsError(f"{path} was not made from {weights_path} (stale export); {fix}.")
+        self.path, self.threads = str(path), os.cpu_count()
+        self._interpreters = {}  # one per batch size: resizing re-plans the whole graph
+        self._lock = threading.Lock()  # an interpreter is not thread-safe
+
+    def _interpreter(self, batch):
+        from ai_edge_litert.interpreter import Interpreter
+
+        if batch not in self._interpreters:
+            it = Interpreter(self.path, num_threads=self.threads)
+            inp = it.get_input_details()[0]
+            it.resize_tensor_input(inp["index"], [batch, 28, 28, 1])
+            it.allocate_tensors()
+            outs = sorted(it.get_output_details(), key=lambda o: len(o["shape"]))  # logits (2-D) first
+            self._interpreters[batch] = (it, inp["index"], [o["index"] for o in outs])
+        return self._interpreters[batch]
+
+    def __call__(self, x):
+        with self._lock:
+            it, inp, outs = self._interpreter(len(x))
+            it.set_tensor(inp, np.ascontiguousarray(x, np.float32))
+            it.invoke()
+            return [it.get_tensor(o).copy() for o in outs]
+
+
 def softmax(logits):
     z = np.exp(logits - logits.max(-1, keepdims=True))
     return z / z.sum(-1, keepdims=True)
@@ -32,12 +79,19 @@ def softmax(logits):
 class Classifier:
     """The NiN with one set of weights: probabilities and class activation maps for 28x28 images."""
 
-    def __init__(self, weights_path=DEFAULT_WEIGHTS):
-        self.weights_path = str(weights_path)
+    def __init__(self, weights_path=DEFAULT_WEIGHTS, runtime=DEFAULT_RUNTIME):
+        self.weights_path, self.runtime = str(weights_path), runtime
         self.metadata = read_metadata(weights_path)
-        self.net = load_net(weights_path)
-        self.model = cam_model(self.net)  # outputs (logits, 5x5x10 class maps)
-        self._forward = compile_forward(self.model)
+        if runtime == "keras":
+            from nin.model import cam_model
+
+            self.net = load_net(weights_path)
+            self.model = cam_model(self.net)  # outputs (logits, 5x5x10 class maps)
+            self._forward = compile_forward(self.model)
+        elif runtime in RUNTIMES:
+            self._forward = LiteRTForward(weights_path, runtime)
+        else:
+            raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
         self.forward(np.zeros((1, 28, 28), np.float32))  # warm up: trace/compile before the first request
 
     def forward(self, images28):

@@ -1,0 +1,239 @@
+"""Benchmarks against this machine's limits and Gradio's own floor; writes bench/RESULTS.md.
+
+    python -m nin.bench [--quick]
+
+1. float32 matmul rate (numpy, 4096x4096): the machine's compute ceiling, measured now.
+2. Model forward at batch 1/16/128 for each way of running it, as ms, images/s and the share
+   of the FLOP floor (forward FLOPs / matmul rate) it reaches.
+3. End to end through gradio_client: the real app against bench/null_app.py (same API, does
+   nothing), one user (p50/p90 latency) and 16 concurrent users (throughput).
+4. Cold start: process start to first answered prediction.
+All ratios compare figures measured in this same run: the machines are shared and noisy.
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "0002_trouser.png"
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def matmul_gflops(n=4096, reps=3):
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(reps))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def forward_flops(image_size=224):
+    """Multiply-adds x 2 of every convolution for one image (pooling and ReLU are noise)."""
+    import keras
+
+    from nin.model import build_nin
+
+    x, flops = np.zeros((1, image_size, image_size, 1), np.float32), 0
+    for block in build_nin(image_size).layers:
+        layers = block.layers if isinstance(block, keras.Sequential) else [block]
+        for layer in layers:
+            y = layer(x)
+            if isinstance(layer, keras.layers.Conv2D):
+                kh, kw = layer.kernel_size
+                flops += 2 * int(np.prod(y.shape[1:])) * kh * kw * x.shape[-1]
+            x = y
+    return flops
+
+
+def time_call(fn, x, budget_s=6.0, min_reps=3, max_reps=50):
+    fn(x)  # warm-up
+    times, start = [], time.perf_counter()
+    while len(times) < min_reps or (len(times) < max_reps and time.perf_counter() - start < budget_s):
+        times.append(_timed(lambda: fn(x)))
+    return statistics.median(times)
+
+
+def bench_forward(quick=False):
+    """Rows of (runtime, batch, ms per batch, images/s)."""
+    from nin.inference import Classifier
+    from nin.model import cam_model
+    from nin.weights import DEFAULT_WEIGHTS, load_net
+
+    keras_model = cam_model(load_net(DEFAULT_WEIGHTS))
+    ways = {"keras model.predict (per call)": lambda x: keras_model.predict(x, verbose=0)}
+    for runtime in ("keras", "tflite-fp32", "tflite-int8"):
+        try:
+            ways[{"keras": "keras compiled fn (app)"}.get(runtime, runtime)] = Classifier(DEFAULT_WEIGHTS, runtime)._forward
+        except Exception as e:  # e.g. no export yet
+            print(f"skipping {runtime}: {e}")
+    rows = []
+    for name, fn in ways.items():
+        for batch in ((1, 16) if quick else (1, 16, 128)):
+            x = np.random.default_rng(0).random((batch, 28, 28, 1), dtype=np.float32)
+            s = time_call(fn, x, budget_s=2 if quick else 6)
+            rows.append((name, batch, s * 1000, batch / s))
+            print(f"  {name:<32} batch {batch:>3}: {s * 1000:8.1f} ms  {batch / s:8.1f} img/s", flush=True)
+    return rows
+
+
+def start_server(cmd, port, timeout=180):
+    import httpx
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd + ["--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"))
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - t0 < timeout:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return proc, url, t0
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{cmd} did not start")
+
+
+def latency(url, n):
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False)
+    client.predict(handle_file(str(EXAMPLE)), 3, api_name="/predict_upload")
+    times = [_timed(lambda: client.predict(handle_file(str(EXAMPLE)), 3, api_name="/predict_upload")) for _ in range(n)]
+    return statistics.median(times), float(np.percentile(times, 90))
+
+
+def load(url, users=16, per_user=20, time_limit=240):
+    """Throughput (requests/s) and error count with `users` concurrent gradio_client users."""
+    from gradio_client import Client, handle_file
+
+    clients = [Client(url, verbose=False) for _ in range(users)]
+    errors, done = [], []
+    stop = time.perf_counter() + time_limit
+
+    def user(c):
+        for _ in range(per_user):
+            if time.perf_counter() > stop:
+                break
+            try:
+                c.predict(handle_file(str(EXAMPLE)), 3, api_name="/predict_upload")
+                done.append(1)
+            except Exception as e:
+                errors.append(e)
+
+    threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(done) / (time.perf_counter() - t0), len(errors)
+
+
+def cold_start(cmd, port):
+    from gradio_client import Client, handle_file
+
+    proc, url, t0 = start_server(cmd, port)
+    try:
+        Client(url, verbose=False).predict(handle_file(str(EXAMPLE)), 3, api_name="/predict_upload")
+        return time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_app(quick=False):
+    n, per_user = (10, 5) if quick else (40, 20)
+    results = {}
+    apps = {"null app (Gradio floor)": [sys.executable, "bench/null_app.py"],
+            "real app": [sys.executable, "app.py"],
+            "real app, no batching": [sys.executable, "app.py", "--max-batch-size", "1"]}
+    for name, cmd in apps.items():
+        proc, url, _ = start_server(cmd, free_port())
+        try:
+            p50, p90 = latency(url, n) if "no batching" not in name else (float("nan"), float("nan"))
+            rps, errors = load(url, 16, per_user)
+        finally:
+            proc.terminate()
+            proc.wait(20)
+        results[name] = dict(p50=p50, p90=p90, rps=rps, errors=errors)
+        print(f"  {name:<26} p50 {p50 * 1000:6.0f} ms  p90 {p90 * 1000:6.0f} ms  16 users {rps:5.1f} req/s  errors {errors}",
+              flush=True)
+    results["cold start s"] = cold_start([sys.executable, "app.py"], free_port())
+    print(f"  cold start {results['cold start s']:.1f} s", flush=True)
+    return results
+
+
+def report(gflops, flops, rows, app):
+    floor_ms = flops / (gflops * 1e9) * 1000
+    base = {b: ms for name, b, ms, _ in rows if name.startswith("keras compiled")}
+    lines = [f"# Benchmark results", "",
+             f"Machine: {machine()}. Date: {datetime.date.today()}. Command: `python -m nin.bench`.", "",
+             f"float32 matmul (numpy, 4096²): **{gflops:.0f} GFLOP/s**. NiN forward: {flops / 1e9:.2f} GFLOP per "
+             f"224×224 image, so the FLOP floor is **{floor_ms:.1f} ms per image**.", "",
+             "## Model forward (CPU)", "",
+             "| runtime | batch | ms / batch | images/s | share of FLOP floor | speed vs keras compiled |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, b, ms, ips in rows:
+        lines.append(f"| {name} | {b} | {ms:.1f} | {ips:.1f} | {floor_ms * b / ms:.2f} | {base.get(b, ms) / ms:.2f}× |")
+    if app:
+        null, real = app["null app (Gradio floor)"], app["real app"]
+        nob = app["real app, no batching"]
+        lines += ["", "## End to end (gradio_client → app on loopback, `/predict_upload`, one 280×280 PNG)", "",
+                  "| app | p50 ms | p90 ms | 16 users req/s | errors |", "|---|---:|---:|---:|---:|"]
+        for name, r in app.items():
+            if isinstance(r, dict):
+                lines.append(f"| {name} | {r['p50'] * 1000:.0f} | {r['p90'] * 1000:.0f} | {r['rps']:.1f} | {r['errors']} |")
+        lines += ["", f"- p50 latency ratio real / null: **{real['p50'] / null['p50']:.2f}** (goal ≤ 1.25)",
+                  f"- throughput ratio real / null under 16 users: **{real['rps'] / null['rps']:.2f}** (goal ≥ 0.7)",
+                  f"- what batching bought under 16 users: {real['rps'] / nob['rps']:.2f}× the unbatched app",
+                  f"- cold start, process start to first answered prediction: **{app['cold start s']:.1f} s** (goal ≤ 15 s)"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    p.add_argument("--no-app", action="store_true", help="model forward only")
+    p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = p.parse_args(argv)
+    print(f"machine: {machine()}")
+    gflops = matmul_gflops(reps=2 if args.quick else 5)
+    flops = forward_flops()
+    print(f"matmul {gflops:.0f} GFLOP/s; forward {flops / 1e9:.3f} GFLOP/image")
+    rows = bench_forward(args.quick)
+    app = None if args.no_app else bench_app(args.quick)
+    text = report(gflops, flops, rows, app)
+    print(text)
+    Path(args.out).write_text(text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

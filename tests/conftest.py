@@ -1,0 +1,82 @@
+"""Shared fixtures: the real data set, the shipped weights, and the real app on loopback."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs to look at after a run
+
+
+@pytest.fixture(scope="session")
+def test_split():
+    from nin.data import load_split
+
+    x, y = load_split("test")
+    return x, y.astype(int)
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    from nin.inference import Classifier
+
+    return Classifier()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """`python app.py` as a user starts it, on a free loopback port; stopped after the session."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "app-server.log", "w")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False",
+               GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-cache")))
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}; see {log.name}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("app.py did not answer within 180 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def example(name_start):
+    """Path of the shipped example whose file name starts with this (e.g. '0002_trouser')."""
+    matches = sorted((ROOT / "examples").glob(f"{name_start}*"))
+    assert matches, f"no example {name_start}"
+    return str(matches[0])

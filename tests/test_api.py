@@ -1,0 +1,73 @@
+"""The public API, through gradio_client, against the real app on loopback."""
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from nin.data import CLASS_NAMES
+from tests.conftest import example
+
+# Shipped examples (real test-set images shown as photos) and their true classes.
+KNOWN = ["0002_trouser", "0018_bag", "0009_sneaker", "0000_ankle-boot", "0013_dress", "0008_sandal"]
+
+
+def names(label_value):
+    return [c["label"] for c in label_value["confidences"]]
+
+
+@pytest.mark.parametrize("name", KNOWN)
+def test_predict_upload_gets_known_test_images_right(client, name):
+    label, seen, cam = client.predict(handle_file(example(name)), 3, api_name="/predict_upload")
+    truth = name.split("_", 1)[1]
+    assert label["label"].lower().replace("/", "-").replace(" ", "-") == truth
+    assert len(label["confidences"]) == 3 and set(names(label)) <= set(CLASS_NAMES)
+    confs = [c["confidence"] for c in label["confidences"]]
+    assert confs == sorted(confs, reverse=True) and 0 < sum(confs) <= 1 + 1e-6
+    assert np.asarray(Image.open(seen)).shape[:2] == (224, 224)
+    assert np.asarray(Image.open(cam)).shape == (224, 224, 3)
+
+
+def test_top_k_sets_the_number_of_guesses(client):
+    for k in (1, 5, 10):
+        label = client.predict(handle_file(example("0018_bag")), k, api_name="/predict_upload")[0]
+        assert len(label["confidences"]) == k
+
+
+def sketch_files(tmp_path, layer):
+    """The sketchpad value as the browser sends it: white background, one RGBA layer, composite."""
+    bg = Image.new("RGBA", layer.size, "white")
+    composite = Image.alpha_composite(bg, layer)
+    for name, im in (("background", bg), ("layer", layer), ("composite", composite)):
+        im.save(tmp_path / f"{name}.png")
+    return {"background": handle_file(str(tmp_path / "background.png")),
+            "layers": [handle_file(str(tmp_path / "layer.png"))],
+            "composite": handle_file(str(tmp_path / "composite.png"))}
+
+
+def test_predict_sketch_on_a_drawn_trouser_outline(client, tmp_path, test_split):
+    from nin.robustness import as_drawing
+
+    x, y = test_split
+    trouser = int(np.flatnonzero(y == 1)[0])
+    layer = as_drawing(x[trouser] / 255.0, np.random.default_rng(0), filled=True)
+    label = client.predict(sketch_files(tmp_path, layer), 3, api_name="/predict_sketch")[0]
+    assert label["label"] == "Trouser"
+
+
+def test_empty_sketch_says_draw_something_first(client, tmp_path):
+    layer = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    with pytest.raises(Exception, match="(?i)draw something first"):
+        client.predict(sketch_files(tmp_path, layer), 3, api_name="/predict_sketch")
+
+
+def test_architecture_endpoint_returns_the_seed_table(client):
+    table = client.predict(api_name="/architecture")
+    rows = table["data"] if isinstance(table, dict) else table
+    shapes = [r[3] for r in rows[:-1]]
+    assert shapes[0] == "(1, 54, 54, 96)" and shapes[-1] == "(1, 10)" and len(shapes) == 11
+    assert rows[-1][0] == "total" and int(rows[-1][4]) == 1_992_166
+
+
+def test_api_lists_exactly_the_public_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/predict_upload", "/predict_sketch", "/architecture"}
