@@ -103,8 +103,11 @@ def main(argv=None):
     except WeightsError as e:
         sys.exit(f"error: {e}")
     app = build(models)
-    app.queue(max_size=256).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                   max_file_size="20mb", allowed_paths=[str(demo.EXAMPLES_DIR)])
+    try:  # share only when asked; uploads up to the pipeline's limit; files: uploads and examples only
+        app.queue(max_size=256).launch(server_name=args.host, server_port=args.port, share=args.share,
+                                       max_file_size=demo.MAX_UPLOAD_BYTES, allowed_paths=[str(demo.EXAMPLES_DIR)])
+    except OSError as e:  # e.g. the port is taken
+        sys.exit(f"error: cannot serve on {args.host}:{args.port}: {str(e).splitlines()[0] if str(e) else e!r}")
 
 
 if __name__ == "__main__":

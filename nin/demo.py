@@ -3,19 +3,53 @@
 Inputs arrive raw (the app sets preprocess=False) so every file is decoded here, by our own
 pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback.
 """
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+# No network at run time: Gradio's usage analytics and version check are off unless asked for.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 import numpy as np
 
 from nin.inference import BatchingClassifier, Classifier, cam_overlay, model_view, top_k
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
 from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
 
 EXAMPLES_DIR = ROOT / "examples"
 DEFAULT_TOP_K = 3
+URL_REFUSED = "Images must be uploaded, not given as a URL."
+log = logging.getLogger("nin.demo")
+
+
+def _refuse_downloads():
+    """No network at run time. Gradio fetches URLs in two places: a file input given as a URL is
+    downloaded before our code runs, and GET /gradio_api/file=<http(s) URL> streams that URL back
+    (public hosts only). Both are refused: the first with the same sentence as a URL reaching us."""
+    from fastapi import HTTPException
+    from gradio import processing_utils, routes
+
+    async def refuse_async(url, *args, **kwargs):
+        raise gr.Error(URL_REFUSED, print_exception=False)
+
+    def refuse(url, *args, **kwargs):
+        raise gr.Error(URL_REFUSED, print_exception=False)
+
+    async def refuse_route(url, *args, **kwargs):
+        raise HTTPException(403, "This app does not fetch remote files.")
+
+    for module, name, stub in ((processing_utils, "async_ssrf_protected_download", refuse_async),
+                               (processing_utils, "ssrf_protected_download", refuse),
+                               (processing_utils, "save_url_to_cache", refuse),
+                               (routes, "secure_url_stream_response", refuse_route)):
+        if not hasattr(module, name):  # a Gradio upgrade moved it: tests/test_reliability.py will tell
+            log.warning("cannot disable %s.%s; remote files may be fetched", module.__name__, name)
+        setattr(module, name, stub)
+
+
+_refuse_downloads()
 
 
 def allowed_roots():
@@ -29,9 +63,14 @@ def _local_path(value):
     path = value.get("path") if isinstance(value, dict) else value
     if path is None:
         return None
-    if str(path).startswith(("http://", "https://", "data:")):
-        raise PreprocessError("Images must be uploaded, not given as a URL.")
-    p = Path(path).resolve()
+    if not isinstance(path, (str, os.PathLike)):
+        raise PreprocessError("The input is not an uploaded file; upload an image.")
+    if str(path).lower().startswith(("http://", "https://", "data:", "ftp://", "file:")):
+        raise PreprocessError(URL_REFUSED)
+    try:
+        p = Path(path).resolve()  # follows symlinks and '..'
+    except (OSError, ValueError, RuntimeError):
+        raise PreprocessError("The input is not an uploaded file; upload an image.") from None
     if not any(p.is_relative_to(r) for r in allowed_roots()):
         raise PreprocessError("That file is not available to this app; upload it instead.")
     return str(p)
@@ -40,7 +79,7 @@ def _local_path(value):
 def clamp_top_k(k):
     try:
         k = int(round(float(k)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, text, NaN, infinity
         k = DEFAULT_TOP_K
     return min(max(k, 1), 10)
 
@@ -60,37 +99,86 @@ class Models:
         self.models = {label: BatchingClassifier(Classifier(path)) for label, path in self.paths.items()}
 
     def get(self, label):
-        return self.models.get(label) or self.models[self.default]
+        return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]
+
+
+READ_FAILED = "This image could not be processed; try another PNG or JPEG."
+MODEL_FAILED = "The classifier failed on this request; please try again."
+
+
+def _prepared(prepare, value):
+    """prepare(value), with every failure turned into a gr.Error holding one sentence."""
+    try:
+        return prepare(value)
+    except PreprocessError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    except Exception:  # a bug or an exotic file: log it for us, one sentence for the user
+        log.exception("preprocessing failed")
+        raise gr.Error(READ_FAILED, print_exception=False) from None
+
+
+def output_file(rgb):
+    """An output image as a PNG in Gradio's cache, written once (temp file + rename) under a name
+    taken from its content.
+
+    Returning the array would let Gradio save it itself, and Gradio rewrites the file of equal
+    images in place: under load, a browser fetching one request's picture while another request
+    rewrites it gets a truncated file (seen as 'Too little data for declared Content-Length').
+    A file inside the cache is served as it is, never copied or rewritten.
+    """
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, "PNG")
+    data = buf.getvalue()
+    folder = allowed_roots()[0] / "nin-outputs"
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:40]}.png"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return str(path)
 
 
 def _outputs(models, image28, k, weights_label):
-    probs, maps = models.get(weights_label).forward_one(image28)
-    best = int(np.argmax(probs))
-    return top_k(probs, k), model_view(image28), cam_overlay(image28, maps[..., best])
+    try:
+        probs, maps = models.get(weights_label).forward_one(image28)
+        best = int(np.argmax(probs))
+        return (top_k(probs, k), output_file(model_view(image28)),
+                output_file(cam_overlay(image28, maps[..., best])))
+    except Exception:
+        log.exception("inference failed")
+        raise gr.Error(MODEL_FAILED, print_exception=False) from None
 
 
 def predict_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
     """Label value, what the model sees, class activation map; gr.Error with one sentence on bad input."""
-    try:
-        image28 = prepare_upload(_local_path(image) if image is not None else None)
-    except PreprocessError as e:
-        raise gr.Error(str(e), print_exception=False) from None
+    image28 = _prepared(lambda v: prepare_upload(_local_path(v) if v is not None else None), image)
     return _outputs(models, image28, clamp_top_k(k), weights_label)
 
 
 def _sketch_sources(sketch):
     if not isinstance(sketch, dict):
         return _local_path(sketch) if sketch is not None else None
+    layers = sketch.get("layers") or []
+    if not isinstance(layers, (list, tuple)):
+        layers = [layers]
     return {"background": None,
-            "layers": [_local_path(l) for l in (sketch.get("layers") or []) if l],
+            "layers": [_local_path(l) for l in layers if l],
             "composite": _local_path(sketch["composite"]) if sketch.get("composite") else None}
 
 
 def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    try:
-        image28 = prepare_sketch(_sketch_sources(sketch))
-    except PreprocessError as e:
-        raise gr.Error(str(e), print_exception=False) from None
+    image28 = _prepared(lambda v: prepare_sketch(_sketch_sources(v)), sketch)
     return _outputs(models, image28, clamp_top_k(k), weights_label)
 
 

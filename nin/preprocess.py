@@ -34,19 +34,74 @@ def outline_of(x28, rng=None):
 # --- decoding: whatever people upload -> a PIL image, or one clear sentence ---
 
 import io
-import os
-import warnings
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB (MiB), the same limit the app gives Gradio
 MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
 WORK_SIZE = 512  # images are reduced to at most this before analysis: fast, and plenty for 28 px
+# Only these decoders ever see an upload: common formats, and none that runs an external program
+# (Pillow's EPS plugin calls Ghostscript) or is rarely exercised.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # JPEG includes MPO (multi-picture camera JPEGs)
+NOT_AN_IMAGE = "This file is not an image this app can read; upload a PNG, JPEG, GIF, BMP or WebP."
+DAMAGED = "The image file is damaged or truncated and cannot be decoded; upload another copy."
+TOO_BIG_FILE = f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; upload a smaller image."
 
 
 class PreprocessError(ValueError):
     """Input that cannot become a garment image; str() is one sentence for the user."""
+
+
+def _too_many_pixels(img):
+    return PreprocessError(f"The image is {img.width}x{img.height} pixels, more than "
+                           f"{MAX_PIXELS // 1_000_000} megapixels; upload a smaller one.")
+
+
+def _from_array(arr):
+    if arr.size == 0:
+        raise PreprocessError("The image is empty.")
+    try:
+        if arr.dtype == bool:
+            arr = arr.astype(np.uint8) * 255
+        elif arr.dtype != np.uint8:
+            arr = np.nan_to_num(arr, nan=0.0, posinf=255.0, neginf=0.0)
+            arr = np.clip(arr * (255 if arr.max() <= 1.0 else 1), 0, 255).astype(np.uint8)
+        if arr.ndim == 3 and arr.shape[2] == 1:
+            arr = arr[..., 0]
+        if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (2, 3, 4)):
+            return Image.fromarray(arr)
+    except (TypeError, ValueError):
+        pass
+    raise PreprocessError(f"An array of shape {arr.shape} and type {arr.dtype} is not an image.")
+
+
+def _looks_like_image(data):
+    """Does it start like one of FORMATS?"""
+    return (data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM"))
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"))
+
+
+def _decode(data):
+    """Bytes -> a loaded PIL image (first frame; JPEGs decoded at reduced size), or PreprocessError."""
+    try:
+        img = Image.open(io.BytesIO(data), formats=FORMATS)
+        if img.width * img.height > MAX_PIXELS:
+            raise _too_many_pixels(img)
+        img.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, fast for big photos
+        img.seek(0)  # first frame of an animation
+        img.load()
+        return img
+    except PreprocessError:
+        raise
+    except Image.DecompressionBombError:
+        raise PreprocessError("The image is too large to open safely (decompression bomb); upload a smaller one.") from None
+    except UnidentifiedImageError:  # no decoder took it: a broken header of a known format, or not an image
+        raise PreprocessError(DAMAGED if _looks_like_image(data) else NOT_AN_IMAGE) from None
+    except MemoryError:
+        raise PreprocessError("The image is too large to decode; upload a smaller one.") from None
+    except Exception:  # decoders raise many types (OSError, SyntaxError, struct.error, ...) on bad data
+        raise PreprocessError(DAMAGED) from None
 
 
 def open_image(src):
@@ -56,52 +111,50 @@ def open_image(src):
     if isinstance(src, Image.Image):
         img = src
     elif isinstance(src, np.ndarray):
-        if src.size == 0:
-            raise PreprocessError("The image is empty.")
-        arr = src
-        if arr.dtype != np.uint8:
-            arr = np.clip(arr * (255 if arr.max() <= 1.0 else 1), 0, 255).astype(np.uint8)
-        img = Image.fromarray(arr)
+        img = _from_array(src)
     else:
-        if isinstance(src, (bytes, bytearray)):
+        if isinstance(src, (bytes, bytearray, memoryview)):
             data = bytes(src)
         else:
-            path = Path(src)
-            if not path.is_file():
-                raise PreprocessError(f"File not found: {path.name}.")
-            if path.stat().st_size > MAX_UPLOAD_BYTES:
-                raise PreprocessError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; upload a smaller image.")
-            data = path.read_bytes()
+            try:
+                path = Path(src)
+                if not path.is_file():
+                    shown = "".join(c if c.isprintable() else "?" for c in (path.name or str(path)))[:60]
+                    raise PreprocessError(f"File not found ({shown}); upload the image again.")
+                if path.stat().st_size > MAX_UPLOAD_BYTES:
+                    raise PreprocessError(TOO_BIG_FILE)
+                data = path.read_bytes()
+            except PreprocessError:
+                raise
+            except (OSError, TypeError, ValueError):  # unreadable, not a path, NUL in the name, ...
+                raise PreprocessError("The upload could not be read as a file; upload the image again.") from None
         if not data:
             raise PreprocessError("The file is empty (0 bytes).")
         if len(data) > MAX_UPLOAD_BYTES:
-            raise PreprocessError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; upload a smaller image.")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                img = Image.open(io.BytesIO(data))
-                if img.width * img.height > MAX_PIXELS:
-                    raise PreprocessError(f"The image is {img.width}x{img.height} pixels, more than "
-                                          f"{MAX_PIXELS // 1_000_000} megapixels; upload a smaller one.")
-                img.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEG: decode at reduced size, fast for big photos
-                img.seek(0)  # first frame of an animation
-                img.load()
-        except PreprocessError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PreprocessError("The image is too large to open safely (decompression bomb); upload a smaller one.") from None
-        except UnidentifiedImageError:
-            raise PreprocessError("This file is not an image Pillow can read; upload a PNG, JPEG, GIF, BMP or WebP.") from None
-        except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise PreprocessError(f"The image file is damaged or truncated and cannot be decoded ({type(e).__name__}).") from None
+            raise PreprocessError(TOO_BIG_FILE)
+        img = _decode(data)
     if img.width * img.height > MAX_PIXELS:
-        raise PreprocessError(f"The image is {img.width}x{img.height} pixels, more than "
-                              f"{MAX_PIXELS // 1_000_000} megapixels; upload a smaller one.")
+        raise _too_many_pixels(img)
     try:
         img = ImageOps.exif_transpose(img)
     except Exception:  # broken EXIF: keep the pixels as stored
         pass
     return img
+
+
+def _unsupported_mode(img):
+    return PreprocessError(f"Images in colour mode {img.mode} are not supported; save it as an RGB PNG or JPEG.")
+
+
+def _alpha(img):
+    """Alpha channel (0..1) of an image of any mode; opaque where it has none."""
+    try:
+        return np.asarray(img.convert("RGBA"), np.float32)[..., 3] / 255.0
+    except (ValueError, OSError, TypeError):
+        raise _unsupported_mode(img) from None
+
+
+HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # 16/32-bit grey
 
 
 def to_foreground(img):
@@ -111,18 +164,21 @@ def to_foreground(img):
     border; if it is lighter than the middle (the usual photo: dark garment on white), the
     image is negated, exactly as Fashion-MNIST negated its product photos.
     """
-    img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
-    alpha = None
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = np.asarray(img.convert("RGBA"), np.float32) / 255.0
-        alpha = rgba[..., 3]
-        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
-    elif img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, np.float32)
-        hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        grey = np.clip(arr / hi, 0, 1)
-    else:
-        grey = np.asarray(img.convert("L"), np.float32) / 255.0
+    try:
+        img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+        alpha = None
+        if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info):
+            rgba = np.asarray(img.convert("RGBA"), np.float32) / 255.0
+            alpha = rgba[..., 3]
+            grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+        elif img.mode in HIGH_DEPTH:
+            arr = np.nan_to_num(np.asarray(img, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+            hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+            grey = np.clip(arr / hi, 0, 1)
+        else:
+            grey = np.asarray(img.convert("L"), np.float32) / 255.0
+    except (ValueError, OSError, TypeError):  # a mode Pillow cannot convert (e.g. LAB)
+        raise _unsupported_mode(img) from None
     if grey.ndim != 2 or min(grey.shape) < 1:
         raise PreprocessError("The image has no pixels.")
 
@@ -152,6 +208,8 @@ def _garment_box(fg):
     sizes = ndimage.sum(mask, labels, range(1, n + 1))
     keep = np.isin(labels, 1 + np.flatnonzero(sizes >= max(2, 0.02 * sizes.max())))
     ys, xs = np.nonzero(keep)
+    if len(ys) == 0:  # only specks (e.g. a few isolated pixels)
+        return None
     return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
 
 
@@ -201,7 +259,7 @@ def sketch_strokes(value):
     if isinstance(value, dict):
         layers = [l for l in (value.get("layers") or []) if l is not None]
         if layers:
-            alphas = [np.asarray(open_image(l).convert("RGBA"), np.float32)[..., 3] / 255.0 for l in layers]
+            alphas = [_alpha(open_image(l)) for l in layers]
             shapes = {a.shape for a in alphas}
             if len(shapes) == 1:
                 return np.max(alphas, axis=0)
@@ -209,8 +267,10 @@ def sketch_strokes(value):
         if value is None:
             raise PreprocessError("Draw something first.")
     img = open_image(value)
-    if img.mode in ("RGBA", "LA") and np.asarray(img.convert("RGBA"))[..., 3].min() < 128:
-        return np.asarray(img.convert("RGBA"), np.float32)[..., 3] / 255.0
+    if img.mode in ("RGBA", "LA"):
+        alpha = _alpha(img)
+        if alpha.min() < 0.5:  # alpha < 128 of 255 somewhere: strokes on a transparent canvas
+            return alpha
     return to_foreground(img)
 
 

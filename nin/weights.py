@@ -4,6 +4,7 @@ Weights are Keras `.weights.h5` files (HDF5 arrays only: loading them runs no co
 """
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,19 +18,38 @@ class WeightsError(RuntimeError):
 
 
 def metadata_path(weights_path):
+    """x.weights.h5 -> x.json (never the weights file itself, whatever its name)."""
     p = Path(weights_path)
-    return p.with_name(p.name.replace(".weights.h5", ".json"))
+    if p.name.endswith(".weights.h5"):
+        return p.with_name(p.name[:-len(".weights.h5")] + ".json")
+    return p.with_name(p.name + ".json") if p.suffix == ".json" else p.with_suffix(".json")
 
 
 def read_metadata(weights_path):
+    """The JSON beside the weights, or {} if it is missing or unreadable (it is only informative)."""
     p = metadata_path(weights_path)
-    return json.loads(p.read_text()) if p.is_file() else {}
+    if not p.is_file():
+        return {}
+    try:
+        meta = json.loads(p.read_text())
+    except (OSError, ValueError) as e:
+        print(f"warning: ignoring unreadable metadata {p} ({type(e).__name__})", file=sys.stderr)
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_temp_file(path):
+    """A leftover of an interrupted atomic_write (hidden name, '.tmp' before the suffix)."""
+    name = Path(path).name
+    return name.startswith(".") or ".tmp." in name
 
 
 def available_weights(folder=WEIGHTS_DIR):
-    """{label: path} of the shipped weights, for the app's selector."""
+    """{label: path} of the shipped weights, for the app's selector (temp files of interrupted saves are skipped)."""
     found = {}
     for p in sorted(Path(folder).glob("*.weights.h5")):
+        if is_temp_file(p):
+            continue
         meta = read_metadata(p)
         acc = meta.get("test_accuracy")
         label = f"{meta.get('recipe', p.stem)}" + (f" ({acc:.1%} test)" if acc else "")
@@ -54,8 +74,15 @@ def load_net(weights_path, image_size=224):
     return net
 
 
+FILE_MODE = 0o644  # weights and metadata are readable by everyone, like files in a checkout
+
+
 def atomic_write(path, write_fn):
-    """Write via a temp file in the same folder, then rename: a crash leaves the old file intact."""
+    """Write via a temp file in the same folder, then rename: a crash leaves the old file intact.
+
+    The temp file is hidden (`.NAME.XXXX.tmp.SUFFIX`, skipped by available_weights); a kill -9 can
+    leave one behind, never a half-written `path`. The result has mode 0644.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Keras insists the weights name ends in .weights.h5, so keep the suffix on the temp file
@@ -64,12 +91,27 @@ def atomic_write(path, write_fn):
     os.close(fd)
     try:
         write_fn(tmp)
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600 files
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)  # the rename itself survives a power cut
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def save_net(net, weights_path, metadata):
