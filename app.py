@@ -1,7 +1,7 @@
 """Gradio demo: draw or upload a garment, see NiN's top-k guesses, its class activation map,
 its architecture and its model card. Wiring only: the work is done in nin/demo.py.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH]
+    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH] [--runtime R]
 """
 import argparse
 import functools
@@ -11,6 +11,7 @@ import sys
 import gradio as gr
 
 from nin import demo
+from nin.inference import DEFAULT_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
 
 ABOUT = """# Network in Network: garment classifier
@@ -23,6 +24,16 @@ PIPELINE = """Every input goes through one pipeline (`nin/preprocess.py`): grey,
 light (Fashion-MNIST garments are light on black), trimmed to the garment, longest side scaled to
 28 px and centred, as Fashion-MNIST was made. The 28×28 image is then resized to 224×224 inside the
 compiled model, which is the input size the seed network's shapes below are computed for."""
+
+# Gradio's sketchpad opens with no tool selected; select the brush so a person can just draw.
+SELECT_BRUSH = """() => {
+  const pick = (tries) => {
+    const brush = document.querySelector('#sketch button[aria-label="Brush"]');
+    if (brush) { if (!brush.classList.contains('highlight')) brush.click(); return; }
+    if (tries > 0) setTimeout(() => pick(tries - 1), 100);
+  };
+  pick(100);
+}"""
 
 
 def build(models):
@@ -37,7 +48,7 @@ def build(models):
                 with gr.Row():
                     with gr.Column():
                         sketch = gr.Sketchpad(
-                            label="Draw a garment (pick the brush, then draw)", type="filepath", image_mode="RGBA",
+                            label="Draw a garment", type="filepath", image_mode="RGBA",
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
                         sketch_button = gr.Button("Predict", variant="primary")
@@ -53,7 +64,7 @@ def build(models):
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
                         upload_button = gr.Button("Predict", variant="primary")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
-                                    examples_per_page=24)
+                                    examples_per_page=30)
                     with gr.Column():
                         upload_label = gr.Label(label="Guesses", elem_id="upload-label")
                         with gr.Row():
@@ -80,14 +91,16 @@ def build(models):
         sketch_button.click(fn(demo.predict_sketch, models), sketch_in, sketch_out, api_name="predict_sketch", **common)
         upload_button.click(fn(demo.predict_upload, models), upload_in, upload_out, api_name="predict_upload", **common)
         live = dict(trigger_mode="always_last", show_progress="hidden", api_visibility="private", **common)
-        sketch.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **live)
-        upload.change(demo.quietly(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
+        # The editor's live value is only an id until Gradio's own preprocess fetches the layers.
+        sketch.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **dict(live, preprocess=True))
+        upload.change(demo.unless_empty(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
         for control in (top_k, weights):
             control.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **live)
-            control.change(demo.quietly(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
+            control.change(demo.unless_empty(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
         arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
         weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
+        app.load(None, js=SELECT_BRUSH)
     return app
 
 
@@ -97,9 +110,12 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--weights", help="serve only this .weights.h5 file (default: every file in weights/)")
+    p.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
+                   help=f"how the network runs on the CPU (default {DEFAULT_RUNTIME}; see bench/RESULTS.md)")
+    p.add_argument("--max-batch-size", type=int, default=16, help="requests that may share one forward pass")
     args = p.parse_args(argv)
     try:
-        models = demo.Models(args.weights)
+        models = demo.Models(args.weights, args.runtime, args.max_batch_size)
     except WeightsError as e:
         sys.exit(f"error: {e}")
     app = build(models)

@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import numpy as np
 
-from nin.inference import BatchingClassifier, Classifier, cam_overlay, model_view, top_k
+from nin.inference import DEFAULT_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
 from nin.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
 from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
 
@@ -87,7 +87,7 @@ def clamp_top_k(k):
 class Models:
     """Every shipped weights file, loaded and warmed once at start-up, each behind a batcher."""
 
-    def __init__(self, weights=None, runtime=None):
+    def __init__(self, weights=None, runtime=DEFAULT_RUNTIME, max_batch_size=16):
         self.paths = available_weights()
         if weights:
             label = read_metadata(weights).get("recipe", Path(weights).stem)
@@ -96,7 +96,9 @@ class Models:
             self.paths = {"modern": str(DEFAULT_WEIGHTS)}  # load_net will say it is missing
         default = next((l for l, p in self.paths.items() if Path(p) == DEFAULT_WEIGHTS), None)
         self.default = default or next(iter(self.paths))
-        self.models = {label: BatchingClassifier(Classifier(path)) for label, path in self.paths.items()}
+        self.runtime = runtime
+        self.models = {label: BatchingClassifier(Classifier(path, runtime), max_batch_size)
+                       for label, path in self.paths.items()}
 
     def get(self, label):
         return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]
@@ -183,12 +185,21 @@ def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
 
 
 def quietly(fn):
-    """For live updates (every stroke, every clear): an empty canvas just clears the outputs."""
+    """For live updates of the drawing (every stroke, every clear): an empty canvas just clears the outputs."""
     def run(*args):
         try:
             return fn(*args)
         except gr.Error:
             return None, None, None
+    return run
+
+
+def unless_empty(fn):
+    """For live updates of the upload: no image clears the outputs; a bad file still says why."""
+    def run(image, *rest):
+        if image is None:
+            return None, None, None
+        return fn(image, *rest)
     return run
 
 

@@ -112,10 +112,10 @@ def plot_history(history, path):
 
     epochs = np.arange(1, len(history["loss"]) + 1)
     fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
-    ax.plot(epochs, history["loss"], label="train loss")
-    ax.plot(epochs, history["accuracy"], "--", label="train acc")
+    ax.plot(epochs, history["loss"], "o-", ms=3, label="train loss")
+    ax.plot(epochs, history["accuracy"], "s--", ms=3, label="train acc")
     if "val_accuracy" in history:
-        ax.plot(epochs, history["val_accuracy"], "-.", label="test acc")
+        ax.plot(epochs, history["val_accuracy"], "^-.", ms=3, label="test acc")
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -151,6 +151,7 @@ def main(argv=None):
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--image-size", type=int, default=nin_model.IMAGE_SIZE)
     p.add_argument("--shape-aug", type=float, default=0.0, help="share of silhouette/outline images (modern)")
+    p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N train images and test on the first N test images")
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU)")
@@ -171,7 +172,11 @@ def main(argv=None):
     if args.limit:
         x_train, y_train, x_test, y_test = x_train[:args.limit], y_train[:args.limit], x_test[:args.limit], y_test[:args.limit]
 
-    net = (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(args.image_size)
+    if args.init:
+        cfg["bn"] = False
+        net = weights.load_net(args.init, args.image_size)
+    else:
+        net = (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(args.image_size)
     train_model = nin_model.with_resize(net, image_size=args.image_size)
     steps = math.ceil(len(x_train) / cfg["batch_size"]) * cfg["epochs"]
     one_hot = cfg["label_smoothing"] > 0

@@ -1,0 +1,317 @@
+"""End-to-end UI tests: the real app (conftest's `app_url`) in a real headless browser.
+
+Debian's chromium (/usr/bin/chromium) driven by Playwright; no browser is ever downloaded.
+Every test saves a screenshot to test-artifacts/<name>.png to look at after a run.
+The shipped weights may be a barely-trained placeholder, so no test depends on *which*
+class is predicted: only that a prediction (class names from Fashion-MNIST and percentages)
+appears where a user would look for it.
+"""
+import os
+import re
+import shutil
+from io import BytesIO
+
+import pytest
+from PIL import Image
+
+from conftest import ARTIFACTS, ROOT
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+PERCENT = re.compile(r"^\d{1,3}(\.\d+)?%$")
+WAIT = 60_000  # ms: the machine is slow and busy (CPU training in the background)
+CANVAS_SIZE = 400  # gr.Sketchpad(canvas_size=(400, 400)) in app.py
+
+# A T-shirt outline in the drawing square's own coordinates (0..1 across, 0..1 down):
+# neckline, left sleeve, body, right sleeve, back to the neckline.
+TSHIRT = [(0.35, 0.20), (0.20, 0.28), (0.12, 0.45), (0.25, 0.50), (0.30, 0.42), (0.30, 0.85),
+          (0.70, 0.85), (0.70, 0.42), (0.75, 0.50), (0.88, 0.45), (0.80, 0.28), (0.65, 0.20),
+          (0.50, 0.27), (0.35, 0.20)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"no chromium at {CHROMIUM}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A fresh page on the app, loaded; uncaught JavaScript errors are kept in page.js_errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(WAIT)
+    pg.js_errors = []
+    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+    pg.in_flight = set()  # the app's own requests (uploads, queue joins, event streams) not yet done
+    pg.on("request", lambda r: pg.in_flight.add(r) if "/gradio_api/" in r.url else None)
+    pg.on("requestfinished", lambda r: pg.in_flight.discard(r))
+    pg.on("requestfailed", lambda r: pg.in_flight.discard(r))
+    pg.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
+    expect(pg.locator("#sketch")).to_be_visible(timeout=WAIT)
+    yield pg
+    if pg.js_errors:
+        (ARTIFACTS / f"{request.node.name}.js-errors.txt").write_text("\n".join(pg.js_errors))
+    context.close()
+
+
+def shot(page, name, full_page=True):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def wait_until_idle(page, quiet_ms=500, timeout_ms=WAIT):
+    """Until no request to the app has been in flight for quiet_ms: every queued event has ended
+    (an event's /queue/data stream stays open until its outputs are sent)."""
+    quiet = waited = 0
+    while quiet < quiet_ms:
+        assert waited < timeout_ms, f"the app stayed busy: {[r.url for r in page.in_flight]}"
+        page.wait_for_timeout(100)
+        waited += 100
+        quiet = quiet + 100 if not page.in_flight else 0
+
+
+def open_tab(page, name):
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+
+
+def visible(locator):
+    return locator.filter(visible=True)
+
+
+def predict_button(page):
+    """The Predict button of the tab on show (each input tab has its own)."""
+    return visible(page.get_by_role("button", name="Predict", exact=True))
+
+
+def image_block(page, label):
+    """The visible gr.Image block whose label contains `label`."""
+    return visible(page.locator("div.block").filter(
+        has=page.locator("label[data-testid='block-label']", has_text=label)))
+
+
+def expect_prediction(page, label_id, timeout=WAIT):
+    """The gr.Label `label_id` shows a Fashion-MNIST class as headline and ranked classes with percentages."""
+    label = page.locator(f"#{label_id}")
+    headline = label.locator("[data-testid='label-output-value']")
+    expect(headline).to_have_text(re.compile("|".join(re.escape(c) for c in CLASSES)), timeout=timeout)
+    assert headline.inner_text().strip() in CLASSES
+    names = label.locator("dt")
+    percents = label.locator("dd.confidence")
+    expect(percents.first).to_have_text(PERCENT, timeout=timeout)
+    assert names.count() >= 1 and names.count() == percents.count()
+    for i in range(names.count()):
+        assert names.nth(i).inner_text().strip() in CLASSES
+        assert PERCENT.match(percents.nth(i).inner_text().strip()), percents.nth(i).inner_text()
+    return headline.inner_text().strip()
+
+
+def expect_no_prediction(page, label_id):
+    expect(page.locator(f"#{label_id} [data-testid='label-output-value']")).to_have_count(0, timeout=WAIT)
+
+
+def expect_model_view(page):
+    """'What the model sees' and the class map on the tab on show hold an image from the server."""
+    for name in ("What the model sees", "Where it looked"):
+        img = image_block(page, name).locator("img")
+        expect(img).to_have_count(1, timeout=WAIT)
+        expect(img).to_have_attribute("src", re.compile(r"/gradio_api/file="), timeout=WAIT)
+        expect(img).to_be_visible()
+
+
+# --- drawing ---
+
+def drawing_square(page):
+    """Screen box of the white drawing square inside the Sketchpad.
+
+    The square is no DOM element: PixiJS paints it into the <canvas> (598x348 here), centred,
+    canvas_size scaled by the zoom the toolbar shows ("72%"); the canvas box is larger.
+    """
+    canvas = page.locator("#sketch .pixi-target canvas")
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    zoom_text = page.locator("#sketch .zoom-number").inner_text().strip()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)%", zoom_text)
+    assert m, f"no zoom level shown in the Sketchpad toolbar: {zoom_text!r}"
+    side = CANVAS_SIZE * float(m.group(1)) / 100
+    assert side <= min(box["width"], box["height"]) + 1, (side, box)
+    return {"x": box["x"] + (box["width"] - side) / 2, "y": box["y"] + (box["height"] - side) / 2,
+            "width": side, "height": side}
+
+
+def select_brush(page):
+    """Gradio 6.31's Sketchpad opens with no tool selected ('select the draw tool to start')."""
+    brush = page.locator("#sketch button[aria-label='Brush']")
+    expect(brush).to_be_visible()
+    if "highlight" not in (brush.get_attribute("class") or ""):
+        brush.click()
+    expect(brush).to_have_class(re.compile(r"\bhighlight\b"))
+    expect(page.get_by_text("select the draw tool to start")).to_have_count(0)
+
+
+def draw(page, points, steps=6):
+    sq = drawing_square(page)
+    at = lambda u, v: (sq["x"] + u * sq["width"], sq["y"] + v * sq["height"])  # noqa: E731
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    for u, v in points[1:]:
+        page.mouse.move(*at(u, v), steps=steps)
+    # the end of a stroke is a change of the Sketchpad: it uploads and queues the live update
+    with page.expect_request(lambda r: "/gradio_api/queue/join" in r.url, timeout=WAIT):
+        page.mouse.up()
+    return sq, at
+
+
+def draw_tshirt(page):
+    select_brush(page)
+    sq, _ = draw(page, TSHIRT)
+    # the strokes are on screen, inside the square: dark pixels mid-way along two edges
+    expect(page.locator("#sketch button[aria-label='Undo']")).to_be_enabled()
+    img = Image.open(BytesIO(page.screenshot(clip=sq))).convert("L")
+    scale = img.width / sq["width"]
+    for (u0, v0), (u1, v1) in [(TSHIRT[5], TSHIRT[6]), (TSHIRT[4], TSHIRT[5])]:
+        x, y = (u0 + u1) / 2 * sq["width"] * scale, (v0 + v1) / 2 * sq["height"] * scale
+        darkest = min(img.getpixel((int(x) + dx, int(y) + dy)) for dx in range(-3, 4) for dy in range(-3, 4))
+        assert darkest < 100, f"no stroke on screen at {(u0 + u1) / 2:.2f}, {(v0 + v1) / 2:.2f} of the square"
+
+
+def test_sketchpad_opens_with_brush_selected(page):
+    open_tab(page, "Draw")
+    try:
+        expect(page.locator("#sketch button[aria-label='Brush']")).to_have_class(
+            re.compile(r"\bhighlight\b"), timeout=10_000)
+        expect(page.get_by_text("select the draw tool to start")).to_have_count(0)
+    finally:
+        shot(page, "draw_on_load", full_page=False)
+
+
+def test_draw_and_predict(page):
+    open_tab(page, "Draw")
+    expect_no_prediction(page, "sketch-label")
+    draw_tshirt(page)
+    # let the live update end first, so the button's prediction is the last word
+    wait_until_idle(page)
+    predict_button(page).click()
+    headline = expect_prediction(page, "sketch-label")
+    expect_model_view(page)
+    shot(page, "draw")
+    expect_prediction(page, "sketch-label")  # still there: no late live update wiped it
+    assert not page.js_errors, page.js_errors
+    print("drawing predicted as", headline)
+
+
+def test_draw_predicts_live_without_button(page):
+    open_tab(page, "Draw")
+    draw_tshirt(page)
+    try:
+        expect_prediction(page, "sketch-label", timeout=30_000)  # a live update takes seconds
+    finally:
+        shot(page, "draw_live")
+
+
+# --- uploading ---
+
+def upload(page, path):
+    page.locator("#upload input[type='file']").set_input_files(str(path))
+
+
+def test_upload_predicts(page):
+    open_tab(page, "Upload")
+    expect_no_prediction(page, "upload-label")
+    upload(page, ROOT / "examples" / "0002_trouser.png")
+    expect(page.locator("#upload img")).to_have_attribute("src", re.compile(r"0002_trouser\.png"))
+    expect_prediction(page, "upload-label")  # live, on change
+    expect_model_view(page)
+    predict_button(page).click()
+    expect_prediction(page, "upload-label")
+    shot(page, "upload")
+
+    # clearing the input clears the guesses; an example from the gallery predicts again
+    page.locator("#upload button[aria-label='Remove Image']").click()
+    expect_no_prediction(page, "upload-label")
+    example = page.locator("button.gallery-item").filter(has=page.locator("img[src*='0018_bag.png']"))
+    expect(example).to_have_count(1)
+    example.click()
+    expect(page.locator("#upload img")).to_have_attribute("src", re.compile(r"0018_bag\.png"))
+    expect_prediction(page, "upload-label")
+    expect_model_view(page)
+    shot(page, "upload_example")
+    assert not page.js_errors, page.js_errors
+
+
+def test_bad_upload_shows_clear_error_and_page_recovers(page, tmp_path):
+    bad = tmp_path / "corrupt.png"
+    bad.write_bytes(os.urandom(4096))
+    open_tab(page, "Upload")
+    upload(page, bad)
+    predict_button(page).click()
+    toasts = page.locator("[data-testid='toast-body']")
+    expect(toasts.first).to_be_visible(timeout=WAIT)
+    texts = page.locator("[data-testid='toast-text']")  # one or more (a live error may come too)
+    expect(texts.first).to_be_visible()
+    for message in texts.all_inner_texts():
+        message = message.strip()
+        assert message.lower() not in ("", "error"), message
+        assert len(message) > 20 and "image" in message.lower(), message
+        assert "Traceback" not in message and "Exception" not in message, message
+    # the toast flies in: let it settle before the screenshot (to_be_visible accepts opacity 0)
+    expect(toasts.first).to_have_css("opacity", "1")
+    expect(toasts.first).to_have_css("transform", re.compile(r"^(none|matrix\(1, 0, 0, 1, 0, 0\))$"))
+    shot(page, "bad_upload", full_page=False)
+    expect_no_prediction(page, "upload-label")
+
+    # the page stays usable: close the error, upload a good file, get a prediction
+    for close in toasts.locator("[data-testid='toast-close']").all():
+        try:
+            close.click(timeout=5_000)
+        except sync_api.Error:
+            pass  # already gone with the one before it
+    expect(toasts).to_have_count(0, timeout=15_000)
+    good = tmp_path / "0009_sneaker.png"
+    shutil.copy(ROOT / "examples" / "0009_sneaker.png", good)
+    upload(page, good)
+    expect_prediction(page, "upload-label")
+    predict_button(page).click()
+    expect_prediction(page, "upload-label")
+    expect_model_view(page)
+    expect(toasts).to_have_count(0)  # no error for the good file
+    shot(page, "bad_upload_recovered")
+    assert not page.js_errors, page.js_errors
+
+
+# --- the other tabs ---
+
+def test_architecture_tab(page):
+    open_tab(page, "Architecture")
+    table = page.locator("#arch-table")
+    expect(table).to_be_visible()
+    expect(table).to_contain_text("(1, 54, 54, 96)")
+    expect(table).to_contain_text(re.compile(r"1,?992,?166"))
+    expect(table).to_contain_text("total")
+    expect(visible(page.locator("img[src*='architecture.png']"))).to_be_visible()
+    shot(page, "architecture")
+    assert not page.js_errors, page.js_errors
+
+
+def test_model_tab(page):
+    open_tab(page, "Model")
+    expect(visible(page.get_by_text("Test accuracy")).first).to_be_visible(timeout=WAIT)
+    expect(visible(page.get_by_text("Parameters:")).first).to_be_visible()
+    for name in ("Training curves", "Confusion matrix"):
+        img = image_block(page, name).locator("img")
+        expect(img).to_be_visible(timeout=WAIT)
+    shot(page, "model")
+    assert not page.js_errors, page.js_errors
