@@ -1,0 +1,61 @@
+"""Write weights/README.md, the model card, from the JSON metadata beside each weights file.
+
+    python -m nin.card
+"""
+from pathlib import Path
+
+from nin.weights import WEIGHTS_DIR, available_weights, read_metadata
+
+
+def card_section(path):
+    meta = read_metadata(path)
+    stem = Path(path).name.replace(".weights.h5", "")
+    cfg = meta.get("config", {})
+    lines = [f"## `{Path(path).name}`: {meta.get('recipe')} recipe", "",
+             "| | |", "|---|---|",
+             f"| recipe | {meta.get('recipe')}: {cfg} |",
+             f"| training | {meta.get('epochs')} epoch(s) on {meta.get('n_train')} images, {meta.get('image_size')} px, "
+             f"command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
+             *([f"| started from | an earlier run: {meta['init_from'].get('recipe')} recipe, "
+                f"{meta['init_from'].get('epochs')} epoch(s), {meta['init_from'].get('train_seconds')} s, "
+                f"test top-1 {meta['init_from'].get('test_accuracy', 0):.4f} (`python -m nin.train "
+                f"{' '.join(_cli_args(meta['init_from'].get('args') or {}))}`) |"] if meta.get("init_from") else []),
+             f"| hardware | {meta.get('hardware')}, Keras {meta.get('keras')} on {meta.get('backend')} |",
+             f"| training time | {meta.get('train_seconds')} s, {meta.get('images_per_s')} images/s |",
+             f"| test top-1 / top-3 | **{meta.get('test_accuracy', 0):.4f}** / {meta.get('test_top3', 0):.4f} "
+             f"on {meta.get('n_test')} test images |",
+             f"| parameters | {meta.get('params'):,} (the seed network; BatchNorm folded into the convolutions) |",
+             f"| date | {meta.get('date')} |", "",
+             "| class | test accuracy |", "|---|---:|"]
+    lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
+    lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
+    return "\n".join(lines)
+
+
+def _cli_args(args):
+    out = []
+    for k, v in args.items():
+        if v in (None, False) or k in ("out", "verbose", "name"):
+            continue
+        out.append(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}"))
+    return out
+
+
+def main():
+    sections = [card_section(p) for p in available_weights().values()]
+    text = "\n".join([
+        "# Model card: NiN on Fashion-MNIST", "",
+        "The network is the seed article's Network in Network (1,992,166 parameters, input 224×224×1 grey,",
+        "pixels in [0, 1], garment light on black as in Fashion-MNIST; the app's pipeline makes any photo",
+        "or drawing look like that). Trained and tested on the real Fashion-MNIST (60,000 / 10,000).",
+        "Figures come from each file's JSON metadata, written by `python -m nin.train`; check them with",
+        "`python -m nin.evaluate --weights FILE`. This card is written by `python -m nin.card`.", "",
+        "Intended use: a teaching demo of NiN and of class activation maps. Limits: 28×28 grey product",
+        "shots of ten garment classes; anything else (people wearing clothes, several garments, other",
+        "objects) still gets one of the ten labels.", ""] + sections)
+    (WEIGHTS_DIR / "README.md").write_text(text)
+    print(f"wrote {WEIGHTS_DIR / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()

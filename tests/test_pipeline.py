@@ -1,0 +1,58 @@
+"""The one pipeline turns photos and drawings into what the network was trained on."""
+import numpy as np
+import pytest
+
+from nin.preprocess import garment_mask, prepare_sketch, prepare_upload
+from nin.robustness import as_drawing, as_photo, run
+
+
+def test_photo_like_uploads_come_back_as_the_test_image(test_split):
+    x, _ = test_split
+    rng = np.random.default_rng(0)
+    corr = [np.corrcoef(prepare_upload(as_photo(x[i] / 255.0, rng)).ravel(), x[i].ravel())[0, 1]
+            for i in range(0, 2000, 40)]
+    # the worst cases lose fine texture to resizing, noise and JPEG, never the garment (seen: >= 0.5)
+    assert np.median(corr) > 0.9 and min(corr) > 0.4
+
+
+def test_output_is_trimmed_scaled_and_centred_like_fashion_mnist(test_split):
+    x, _ = test_split
+    photo = np.full((600, 900), 255, np.uint8)  # white, wide canvas
+    photo[100:380, 500:780] = np.kron(255 - x[0], np.ones((10, 10), np.uint8))  # dark garment, off centre
+    out = prepare_upload(photo)
+    ys, xs = np.nonzero(out > 0.1)
+    assert out.shape == (28, 28) and out.dtype == np.float32 and out.max() == 1.0
+    assert max(ys.max() - ys.min(), xs.max() - xs.min()) >= 26  # longest side fills the frame
+    assert abs((ys.min() + ys.max()) / 2 - 13.5) <= 1.5 and abs((xs.min() + xs.max()) / 2 - 13.5) <= 1.5
+
+
+def test_a_drawn_outline_keeps_the_garments_shape(test_split):
+    x, y = test_split
+    rng = np.random.default_rng(1)
+    ious = []
+    for i in range(0, 1000, 50):
+        drawn = prepare_sketch(as_drawing(x[i] / 255.0, rng))
+        a, b = garment_mask(drawn), garment_mask(x[i] / 255.0)
+        ious.append((a & b).sum() / (a | b).sum())
+    assert np.median(ious) > 0.7
+
+
+def test_uploads_keep_the_clean_accuracy(classifier, test_split):
+    x, y = test_split
+    idx = np.linspace(0, 9999, 300).astype(int)
+    r = run(classifier, x[idx] / 255.0, y[idx], np.random.default_rng(0), progress=False)
+    assert r["clean"]["top1"] > 0.5  # the shipped weights are trained
+    assert r["upload"]["top1"] >= 0.97 * r["clean"]["top1"]
+    assert r["outline"]["top3"] >= 0.6 and r["filled"]["top3"] >= 0.6
+
+
+def test_predict_cli_prints_top_k_and_one_line_errors(tmp_path, capsys):
+    from nin.predict import main
+
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image at all")
+    code = main([str(bad), "examples/0018_bag.png", "--top-k", "2"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 1 and len(lines) == 2
+    assert lines[0].endswith("error: This file is not an image this app can read; upload a PNG, JPEG, GIF, BMP or WebP.")
+    assert lines[1].startswith("examples/0018_bag.png: Bag ") and lines[1].count("%") == 2
