@@ -16,8 +16,7 @@ from PIL import Image
 
 from conftest import ARTIFACTS, ROOT
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +39,7 @@ TSHIRT = [(0.35, 0.20), (0.20, 0.28), (0.12, 0.45), (0.25, 0.50), (0.30, 0.42), 
 @pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"no chromium at {CHROMIUM}")
+        pytest.fail(f"no chromium at {CHROMIUM}: run `bash scripts/setup.sh --test`")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
