@@ -11,7 +11,7 @@ import sys
 import gradio as gr
 
 from nin import demo
-from nin.inference import DEFAULT_RUNTIME, RUNTIMES
+from nin.inference import APP_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
 
 ABOUT = """# Network in Network: garment classifier
@@ -110,8 +110,9 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--weights", help="serve only this .weights.h5 file (default: every file in weights/)")
-    p.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
-                   help=f"how the network runs on the CPU (default {DEFAULT_RUNTIME}; see bench/RESULTS.md)")
+    p.add_argument("--runtime", choices=RUNTIMES,
+                   help=f"how the network runs on the CPU (default: {APP_RUNTIME} where exported, else keras; "
+                        "see bench/RESULTS.md)")
     p.add_argument("--max-batch-size", type=int, default=16, help="requests that may share one forward pass")
     args = p.parse_args(argv)
     try:

@@ -3,16 +3,28 @@
     python bench/null_app.py --port 7870
 """
 import argparse
+import os
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 LABEL = {"T-shirt/top": 0.7, "Shirt": 0.2, "Pullover": 0.1}
-IMAGE = np.zeros((224, 224, 3), np.uint8)  # same size as the real app's two output images
+# Two 224x224 PNGs like the real app's outputs, written once into Gradio's cache and returned as
+# paths, as the real app does (an array would be re-saved by Gradio on every request, in place,
+# and concurrent downloads of it fail: see nin/demo.py output_file).
+CACHE = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "null-app"
+CACHE.mkdir(parents=True, exist_ok=True)
+IMAGES = []
+for i, value in enumerate((0, 255)):
+    IMAGES.append(str(CACHE / f"output{i}.png"))
+    Image.fromarray(np.full((224, 224, 3), value, np.uint8)).save(IMAGES[-1])
 
 
 def nothing(image, k, weights):
-    return LABEL, IMAGE, IMAGE
+    return LABEL, IMAGES[0], IMAGES[1]
 
 
 def main():

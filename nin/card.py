@@ -16,10 +16,9 @@ def card_section(path):
              f"| recipe | {meta.get('recipe')}: {cfg} |",
              f"| training | {meta.get('epochs')} epoch(s) on {meta.get('n_train')} images, {meta.get('image_size')} px, "
              f"command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
-             *([f"| started from | an earlier run: {meta['init_from'].get('recipe')} recipe, "
-                f"{meta['init_from'].get('epochs')} epoch(s), {meta['init_from'].get('train_seconds')} s, "
-                f"test top-1 {meta['init_from'].get('test_accuracy', 0):.4f} (`python -m nin.train "
-                f"{' '.join(_cli_args(meta['init_from'].get('args') or {}))}`) |"] if meta.get("init_from") else []),
+             *[f"| started from | an earlier run: {run.get('recipe')} recipe, {run.get('epochs')} epoch(s), "
+               f"{run.get('train_seconds')} s, test top-1 {run.get('test_accuracy', 0):.4f} "
+               f"(`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`) |" for run in _parents(meta)],
              f"| hardware | {meta.get('hardware')}, Keras {meta.get('keras')} on {meta.get('backend')} |",
              f"| training time | {meta.get('train_seconds')} s, {meta.get('images_per_s')} images/s |",
              f"| test top-1 / top-3 | **{meta.get('test_accuracy', 0):.4f}** / {meta.get('test_top3', 0):.4f} "
@@ -30,6 +29,15 @@ def card_section(path):
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
     return "\n".join(lines)
+
+
+def _parents(meta):
+    """The runs this one was fine-tuned from, latest first."""
+    runs, run = [], meta.get("init_from")
+    while run:
+        runs.append(run)
+        run = run.get("init_from")
+    return runs
 
 
 def _cli_args(args):

@@ -14,9 +14,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import numpy as np
 
-from nin.inference import DEFAULT_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
+from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
 from nin.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
-from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
+from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
 EXAMPLES_DIR = ROOT / "examples"
 DEFAULT_TOP_K = 3
@@ -87,7 +87,7 @@ def clamp_top_k(k):
 class Models:
     """Every shipped weights file, loaded and warmed once at start-up, each behind a batcher."""
 
-    def __init__(self, weights=None, runtime=DEFAULT_RUNTIME, max_batch_size=16):
+    def __init__(self, weights=None, runtime=None, max_batch_size=16):
         self.paths = available_weights()
         if weights:
             label = read_metadata(weights).get("recipe", Path(weights).stem)
@@ -96,9 +96,21 @@ class Models:
             self.paths = {"modern": str(DEFAULT_WEIGHTS)}  # load_net will say it is missing
         default = next((l for l, p in self.paths.items() if Path(p) == DEFAULT_WEIGHTS), None)
         self.default = default or next(iter(self.paths))
-        self.runtime = runtime
-        self.models = {label: BatchingClassifier(Classifier(path, runtime), max_batch_size)
+        self.models = {label: BatchingClassifier(self._classifier(path, runtime), max_batch_size)
                        for label, path in self.paths.items()}
+
+    @staticmethod
+    def _classifier(path, runtime):
+        """The runtime asked for, or by default int8 where its export is up to date, else Keras."""
+        if runtime:
+            return Classifier(path, runtime)
+        try:
+            return Classifier(path, APP_RUNTIME)
+        except WeightsError as e:
+            if not Path(path).is_file():
+                raise
+            log.warning("%s Serving %s with the keras runtime.", e, Path(path).name)
+            return Classifier(path, "keras")
 
     def get(self, label):
         return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]

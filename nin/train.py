@@ -227,7 +227,7 @@ def main(argv=None):
     if args.init:  # keep the parent's figures: total training is the sum of both runs
         parent = weights.read_metadata(args.init)
         meta["init_from"] = {k: parent.get(k) for k in ("recipe", "epochs", "test_accuracy", "train_seconds",
-                                                         "images_per_s", "hardware", "args", "date")}
+                                                         "images_per_s", "hardware", "args", "date", "init_from")}
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
     (out / f"{stem}.history.json").write_text(json.dumps(history, indent=1))
     plot_history(history, out / f"{stem}_curves.png")
