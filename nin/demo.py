@@ -102,13 +102,11 @@ class Models:
     @staticmethod
     def _classifier(path, runtime):
         """The runtime asked for, or by default int8 where its export is up to date, else Keras."""
-        if runtime:
-            return Classifier(path, runtime)
+        if runtime or not Path(path).is_file():  # a missing file: let the keras loader say so
+            return Classifier(path, runtime or "keras")
         try:
             return Classifier(path, APP_RUNTIME)
         except WeightsError as e:
-            if not Path(path).is_file():
-                raise
             log.warning("%s Serving %s with the keras runtime.", e, Path(path).name)
             return Classifier(path, "keras")
 

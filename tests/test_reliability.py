@@ -385,7 +385,7 @@ def test_launch_settings(monkeypatch):
         paths, default = {"fake": "fake.weights.h5"}, "fake"
 
     calls = []
-    monkeypatch.setattr(demo, "Models", lambda weights=None, **kw: FakeModels())
+    monkeypatch.setattr(demo, "Models", lambda *args, **kw: FakeModels())
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: calls.append(kw))
     monkeypatch.setenv("GRADIO_SHARE", "True")
     app_module.main(["--port", "7999"])

@@ -39,7 +39,8 @@ def test_savedmodel_export_serves_the_same_logits(tmp_path, classifier, test_spl
     from nin.export import export_savedmodel
 
     path = export_savedmodel(classifier.net, tmp_path / "nin" / "1")
-    served = tf.saved_model.load(str(path)).serve
+    loaded = tf.saved_model.load(str(path))  # keep it: its variables live as long as it does
+    served = loaded.serve
     x = (test_split[0][:8] / 255.0).astype(np.float32)[..., None]
     logits, maps = served(tf.constant(x))
     expected_logits, expected_maps = classifier._forward(x)
