@@ -16,7 +16,7 @@ from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net, read_metadata
 RUNTIMES = ("keras", "tflite-int8", "tflite-fp32")
 DEFAULT_RUNTIME = "keras"  # the reference, for the CLIs and tests
 # The app's default where an up-to-date export exists: 3.7x the float32 Keras speed at batch 1 for
-# 0.07 points of test accuracy (bench/RESULTS.md, `python -m nin.evaluate --runtime tflite-int8`).
+# 0.04 points of test accuracy (bench/RESULTS.md, `python -m nin.evaluate --runtime tflite-int8`).
 APP_RUNTIME = "tflite-int8"
 
 
