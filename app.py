@@ -36,6 +36,16 @@ SELECT_BRUSH = """() => {
 }"""
 
 
+def guesses(label_id):
+    """The outputs beside an input: top-k Label, what the model sees, where it looked."""
+    with gr.Column():
+        label = gr.Label(label="Guesses", elem_id=label_id)
+        with gr.Row():
+            view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
+            cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+    return [label, view, cam]
+
+
 def build(models):
     fn = functools.partial
     with gr.Blocks(title="NiN garment classifier") as app:
@@ -52,11 +62,7 @@ def build(models):
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
                         sketch_button = gr.Button("Predict", variant="primary")
-                    with gr.Column():
-                        sketch_label = gr.Label(label="Guesses", elem_id="sketch-label")
-                        with gr.Row():
-                            sketch_view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
-                            sketch_cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+                    sketch_out = guesses("sketch-label")
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
                     with gr.Column():
@@ -65,11 +71,7 @@ def build(models):
                         upload_button = gr.Button("Predict", variant="primary")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
                                     examples_per_page=30)
-                    with gr.Column():
-                        upload_label = gr.Label(label="Guesses", elem_id="upload-label")
-                        with gr.Row():
-                            upload_view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
-                            upload_cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+                    upload_out = guesses("upload-label")
             with gr.Tab("Architecture", id="architecture"):
                 gr.Markdown(PIPELINE)
                 arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
@@ -83,8 +85,6 @@ def build(models):
                     curves = gr.Image(label="Training curves", interactive=False)
                     confusion = gr.Image(label="Confusion matrix (test set)", interactive=False)
 
-        sketch_out = [sketch_label, sketch_view, sketch_cam]
-        upload_out = [upload_label, upload_view, upload_cam]
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
         # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
         common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")

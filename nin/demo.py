@@ -3,6 +3,7 @@
 Inputs arrive raw (the app sets preprocess=False) so every file is decoded here, by our own
 pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback.
 """
+import functools
 import logging
 import os
 import tempfile
@@ -213,13 +214,19 @@ def unless_empty(fn):
     return run
 
 
-def architecture_rows():
+@functools.lru_cache(maxsize=1)
+def _architecture_table():
     from nin.summary import layer_table
 
     rows = layer_table()
     table = [[r["layer"], r["type"], r["kernel/stride"], r["output shape"], r["parameters"]] for r in rows]
     table.append(["total", "", "", "", sum(r["parameters"] for r in rows)])
-    return table
+    return tuple(tuple(r) for r in table)
+
+
+def architecture_rows():
+    """The per-layer table for the Architecture tab and /architecture (built once)."""
+    return [list(r) for r in _architecture_table()]
 
 
 ARCH_HEADERS = ["layer", "type", "kernel/stride", "output shape", "parameters"]

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from nin.data import CLASS_NAMES
-from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net, read_metadata
+from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net
 
 # keras: the Keras model compiled by the backend (float32, the reference);
 # tflite-int8 / tflite-fp32: LiteRT with XNNPACK, files made by `python -m nin.export`.
@@ -84,7 +84,6 @@ class Classifier:
 
     def __init__(self, weights_path=DEFAULT_WEIGHTS, runtime=DEFAULT_RUNTIME):
         self.weights_path, self.runtime = str(weights_path), runtime
-        self.metadata = read_metadata(weights_path)
         if runtime == "keras":
             from nin.model import cam_model
 
@@ -151,7 +150,6 @@ class BatchingClassifier:
         self._queue = queue.Queue()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="nin-batcher")
         self._thread.start()
-        self.batches = []  # sizes of recent batches, for tests and benchmarks
 
     def forward_one(self, image28):
         """(probabilities [10], class maps [5,5,10]) for one 28x28 image."""
@@ -180,4 +178,3 @@ class BatchingClassifier:
             except Exception as e:  # never leave a caller waiting
                 for _, fut in items:
                     fut.set_exception(e)
-            self.batches = (self.batches + [len(items)])[-1000:]

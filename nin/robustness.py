@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from nin.evaluate import metrics
 from nin.preprocess import FOREGROUND, prepare_sketch, prepare_upload
 
 
@@ -91,10 +92,8 @@ def run(classifier, images, labels, rng, progress=True):
     results = {}
     for name, make in sets.items():
         batch = np.stack([make(x) for x in tqdm(images, desc=name, disable=not progress, leave=False)])
-        probs = classifier.predict(batch)
-        top3 = np.argsort(-probs, 1)[:, :3]
-        results[name] = {"top1": float((top3[:, 0] == labels).mean()),
-                         "top3": float((top3 == labels[:, None]).any(1).mean())}
+        m = metrics(classifier.predict(batch), labels)
+        results[name] = {"top1": m["accuracy"], "top3": m["top3"]}
     results["upload_vs_clean"] = results["upload"]["top1"] / max(results["clean"]["top1"], 1e-9)
     return results
 

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +34,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_app(proc, url, log_path, limit_s):
+    """Until the server at url answers 200; fails the test if it exits or stays silent."""
+    deadline = time.time() + limit_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited with {proc.returncode}: {Path(log_path).read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"app did not answer within {limit_s} s")
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """`python app.py` as a user starts it, on a free loopback port; stopped after the session."""
@@ -46,19 +60,11 @@ def app_url(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}; see {log.name}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    else:
+    try:
+        wait_for_app(proc, url, Path(log.name), 180)
+    except BaseException:
         proc.kill()
-        pytest.fail("app.py did not answer within 180 s")
+        raise
     yield url
     proc.terminate()
     try:

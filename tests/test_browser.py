@@ -16,7 +16,7 @@ from PIL import Image
 
 from conftest import ARTIFACTS, ROOT
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
 
 pytestmark = pytest.mark.slow
 
@@ -276,7 +276,7 @@ def test_bad_upload_shows_clear_error_and_page_recovers(page, tmp_path):
     for close in toasts.locator("[data-testid='toast-close']").all():
         try:
             close.click(timeout=5_000)
-        except sync_api.Error:
+        except PlaywrightError:
             pass  # already gone with the one before it
     expect(toasts).to_have_count(0, timeout=15_000)
     good = tmp_path / "0009_sneaker.png"

@@ -1,7 +1,6 @@
 """The network is the seed's: shapes, parameters, BN folding, class maps."""
 import keras
 import numpy as np
-import pytest
 
 from nin.model import build_nin, build_nin_bn, cam_model, fold_bn, with_resize
 from nin.summary import format_table, layer_table

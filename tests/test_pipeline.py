@@ -1,6 +1,5 @@
 """The one pipeline turns photos and drawings into what the network was trained on."""
 import numpy as np
-import pytest
 
 from nin.preprocess import garment_mask, prepare_sketch, prepare_upload
 from nin.robustness import as_drawing, as_photo, run

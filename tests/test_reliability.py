@@ -8,7 +8,6 @@ import json
 import os
 import random
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, example, free_port
+from conftest import ROOT, example, free_port, wait_for_app
 
 pytestmark = pytest.mark.slow
 
@@ -419,19 +418,6 @@ AUDIT = textwrap.dedent('''
 LOCAL = ("'127.0.0.1'", "'localhost'", "'::1'", "None", "b'127.0.0.1'", "b'localhost'", "'0.0.0.0'", "'/")  # '/: Unix socket
 
 
-def _wait_up(proc, url, log, limit_s=240):
-    deadline = time.time() + limit_s
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"app did not answer within {limit_s} s")
-
 
 def test_no_network_at_run_time(tmp_path, files):
     """Start-up and requests (including a URL as input) make no connection beyond loopback,
@@ -449,7 +435,7 @@ def test_no_network_at_run_time(tmp_path, files):
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_up(proc, url, server_log)
+        wait_for_app(proc, url, server_log, 240)
         client = Client(url, verbose=False)
         assert_label(client.predict(handle_file(files["garment.png"]), 3, api_name="/predict_upload"))
         with pytest.raises(AppError):
