@@ -3,14 +3,20 @@
     python -m nin.train --recipe modern            # BN + AdamW, folded into the seed network
     python -m nin.train --recipe d2l               # the seed's recipe: SGD 0.1, batch 128, 10 epochs
     python -m nin.train --recipe modern --limit 512 --epochs 1   # smoke run on CPU
+    python -m nin.train --stages 112:12,160:4,224:3 --mixed-precision --drawings 0.25  # CPU recipe
+    python -m nin.train ... --resume     # continue an interrupted run from its last finished epoch
 
-Images stay 28x28 uint8 on the host (augmented there, cheaply) and are resized to 224 on
-the device inside the compiled step. Runs on TensorFlow (default) or JAX (KERAS_BACKEND=jax).
+Images stay 28x28 uint8 on the host (augmented there, cheaply) and are resized on the device
+inside the compiled step. --stages trains the same fully convolutional network at growing input
+sizes (progressive resizing, then FixRes-style finishing at the test size) under one learning-rate
+schedule; BatchNorm is folded once, at the end. Every epoch leaves a checkpoint (weights,
+optimizer state, history) in --checkpoint-dir. Runs on TensorFlow (default) or JAX.
 """
 import argparse
 import datetime
 import json
 import math
+import os
 import platform
 import time
 from pathlib import Path
@@ -28,11 +34,11 @@ RECIPES = {
 }
 
 
-def augment_batch(x, rng, shape_p=0.0):
+def augment_batch(x, rng, shape_p=0.0, labels=None):
     """Random horizontal flip, shift by up to 2 px, random erasing, on float [B,28,28] in [0,1].
 
-    shape_p: share of images replaced by a texture-free silhouette or outline of themselves,
-    so the network also learns garments as people draw them.
+    shape_p: share of images replaced by a drawing of themselves (nin.drawings: outlines, simplified
+    or open strokes, inner lines, silhouettes), so the network also learns garments as people draw them.
     """
     b = len(x)
     flip = rng.random(b) < 0.5
@@ -42,11 +48,13 @@ def augment_batch(x, rng, shape_p=0.0):
     rows = dy[:, None] + np.arange(28)[None]
     cols = dx[:, None] + np.arange(28)[None]
     x = padded[np.arange(b)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    drawn = np.zeros(b, bool)
     if shape_p > 0:
-        from nin.preprocess import outline_of, silhouette_of
-        for i in np.flatnonzero(rng.random(b) < shape_p):
-            x[i] = silhouette_of(x[i]) if rng.random() < 0.5 else outline_of(x[i], rng)
-    erase = rng.random(b) < 0.25
+        from nin.drawings import as_drawing
+        drawn = rng.random(b) < shape_p
+        for i in np.flatnonzero(drawn):
+            x[i] = as_drawing(x[i], -1 if labels is None else labels[i], rng)
+    erase = (rng.random(b) < 0.25) & ~drawn  # a drawing with a grey block in it looks like nothing people draw
     for i in np.flatnonzero(erase):
         h, w = rng.integers(4, 12, 2)
         y0, x0 = rng.integers(0, 28 - h), rng.integers(0, 28 - w)
@@ -61,22 +69,24 @@ class Batches(keras.utils.PyDataset):
         super().__init__()
         self.images, self.labels = images, labels
         self.batch_size, self.augment, self.one_hot, self.shape_p = batch_size, augment, one_hot, shape_p
-        self.rng = np.random.default_rng(seed)
-        self.order = np.arange(len(images))
-        self.on_epoch_end()
+        self.seed = seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch):
+        """Order and augmentation depend on (seed, epoch, batch) only, so a resumed run sees the same data."""
+        self.epoch = epoch
+        self.order = np.arange(len(self.images))
+        if self.augment:
+            np.random.default_rng([self.seed, epoch]).shuffle(self.order)
 
     def __len__(self):
         return math.ceil(len(self.images) / self.batch_size)
-
-    def on_epoch_end(self):
-        if self.augment:
-            self.rng.shuffle(self.order)
 
     def __getitem__(self, i):
         idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         x = self.images[idx].astype("float32") / 255.0
         if self.augment:
-            x = augment_batch(x, self.rng, self.shape_p)
+            x = augment_batch(x, np.random.default_rng([self.seed, self.epoch, i]), self.shape_p, self.labels[idx])
         y = self.labels[idx].astype("int32")
         if self.one_hot:
             y = np.eye(10, dtype="float32")[y]
@@ -84,13 +94,14 @@ class Batches(keras.utils.PyDataset):
 
 
 class Throughput(keras.callbacks.Callback):
-    """Adds images/s and the epoch's wall time to the epoch logs (and so to the history)."""
+    """Adds images/s, the epoch's wall time and input size to the epoch logs (and so to the history)."""
 
-    def __init__(self, n_images):
+    def __init__(self, n_images, image_size, data):
         super().__init__()
-        self.n_images = n_images
+        self.n_images, self.image_size, self.data = n_images, image_size, data
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.data.set_epoch(epoch)
         self.t0 = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -100,25 +111,95 @@ class Throughput(keras.callbacks.Callback):
         dt = self.t_train - self.t0
         logs["images_per_s"] = self.n_images / dt
         logs["epoch_s"] = time.perf_counter() - self.t0
-        print(f"epoch {epoch + 1}: train loss {logs['loss']:.4f}  train acc {logs['accuracy']:.4f}  "
+        logs["image_size"] = self.image_size
+        print(f"epoch {epoch + 1} ({self.image_size} px): train loss {logs['loss']:.4f}  train acc {logs['accuracy']:.4f}  "
               f"test acc {logs.get('val_accuracy', float('nan')):.4f}  {logs['images_per_s']:.0f} img/s", flush=True)
 
 
-def plot_history(history, path):
-    """The seed's figure: train loss, train acc and test acc against epoch."""
+class Checkpoint(keras.callbacks.Callback):
+    """After every epoch: the network (BN included), the optimizer's state and the history so far.
+
+    Written atomically to a folder outside the work tree; `--resume` reads it back.
+    """
+
+    def __init__(self, folder, net, optimizer, state):
+        super().__init__()
+        self.folder, self.net, self.optimizer, self.state = Path(folder), net, optimizer, state
+
+    def on_epoch_end(self, epoch, logs=None):
+        history = self.state["history"]
+        for k, v in logs.items():
+            history.setdefault(k, []).append(float(v))
+        self.state["epochs_done"] = epoch + 1
+        save_checkpoint(self.folder, self.net, self.optimizer, self.state)
+
+
+def save_checkpoint(folder, net, optimizer, state):
+    folder.mkdir(parents=True, exist_ok=True)
+    weights.atomic_write(folder / "net.weights.h5", lambda tmp: (os.unlink(tmp), net.save_weights(tmp)))
+    opt = {f"v{i:04d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(optimizer.variables)}
+    weights.atomic_write(folder / "optimizer.npz", lambda tmp: np.savez(tmp, **opt))
+    weights.atomic_write(folder / "state.json", lambda tmp: Path(tmp).write_text(json.dumps(state, indent=1)))
+
+
+def load_checkpoint(folder, net, optimizer, expected):
+    """Restore net and optimizer from `folder`; returns the saved state. Refuses a run with other settings."""
+    folder = Path(folder)
+    state_file = folder / "state.json"
+    if not state_file.is_file():
+        raise SystemExit(f"--resume: no checkpoint in {folder}; start the run without --resume.")
+    state = json.loads(state_file.read_text())
+    if state["run"] != expected:
+        diff = {k: (state["run"].get(k), v) for k, v in expected.items() if state["run"].get(k) != v}
+        raise SystemExit(f"--resume: the checkpoint in {folder} is of another run (saved vs now: {diff}); "
+                         f"use the same flags or another --checkpoint-dir.")
+    net.load_weights(str(folder / "net.weights.h5"))
+    optimizer.build(net.trainable_variables)
+    saved = np.load(folder / "optimizer.npz")
+    if len(saved.files) != len(optimizer.variables):
+        raise SystemExit(f"--resume: the optimizer state in {folder} does not fit this network.")
+    for i, v in enumerate(optimizer.variables):
+        v.assign(saved[f"v{i:04d}"])
+    return state
+
+
+def parse_stages(text, epochs, image_size):
+    """'112:12,160:4,224:3' -> [(112, 12), (160, 4), (224, 3)]; without --stages one stage."""
+    if not text:
+        return [(image_size, epochs)]
+    stages = []
+    for part in text.split(","):
+        try:
+            size, n = (int(v) for v in part.split(":"))
+        except ValueError:
+            raise SystemExit(f"--stages: '{part}' is not SIZE:EPOCHS (for example 112:12,224:3).") from None
+        if size < 96 or n < 1:
+            raise SystemExit(f"--stages: '{part}': sizes start at 96 px (the network's smallest input), epochs at 1.")
+        stages.append((size, n))
+    return stages
+
+
+def plot_history(history, path, stages=None):
+    """The seed's figure: train loss, train acc and test acc against epoch, stage boundaries marked."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
+    fig, ax = plt.subplots(figsize=(6, 3.8), dpi=120)
     ax.plot(epochs, history["loss"], "o-", ms=3, label="train loss")
     ax.plot(epochs, history["accuracy"], "s--", ms=3, label="train acc")
     if "val_accuracy" in history:
         ax.plot(epochs, history["val_accuracy"], "^-.", ms=3, label="test acc")
+    end = 0
+    for k, (size, n) in enumerate(stages or []):
+        ax.axvspan(end + 0.5, end + n + 0.5, alpha=0.05 + 0.07 * (k % 2), color="grey")
+        ax.text(end + 0.5 + n / 2, 1.02, f"{size} px", ha="center", va="bottom", fontsize=7,
+                transform=ax.get_xaxis_transform())
+        end += n
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -138,8 +219,12 @@ def hardware():
     if keras.backend.backend() == "jax":
         import jax
         return f"{jax.devices()[0].device_kind} x{jax.device_count()} (JAX)"
-    import os
     return f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores (TensorFlow)"
+
+
+def default_checkpoint_dir(stem):
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "nin" / "checkpoints" / stem
 
 
 def main(argv=None):
@@ -150,19 +235,28 @@ def main(argv=None):
     p.add_argument("--lr", type=float, help="learning rate (peak, for modern)")
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--image-size", type=int, default=nin_model.IMAGE_SIZE)
-    p.add_argument("--shape-aug", type=float, default=0.0, help="share of silhouette/outline images (modern)")
+    p.add_argument("--stages", help="input sizes and epochs, e.g. 112:12,160:4,224:3 (overrides --image-size/--epochs)")
+    p.add_argument("--drawings", "--shape-aug", dest="shape_aug", type=float, default=0.0,
+                   help="share of training images replaced by drawings of themselves (modern)")
     p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N train images and test on the first N test images")
-    p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU)")
+    p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU; CPUs with AVX512-BF16)")
     p.add_argument("--out", default="weights", help="output folder")
     p.add_argument("--name", help="file stem (default nin_<recipe>)")
+    p.add_argument("--checkpoint-dir", help="per-epoch checkpoints (default ~/.cache/nin/checkpoints/<name>)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint's last finished epoch")
     p.add_argument("--verbose", type=int, default=1, help="Keras fit verbosity: 1 progress bar, 2 one line/epoch")
     args = p.parse_args(argv)
     cfg = dict(RECIPES[args.recipe])
     for k in ("epochs", "batch_size", "lr"):
         if getattr(args, k) is not None:
             cfg[k] = getattr(args, k)
+    stages = parse_stages(args.stages, cfg["epochs"], args.image_size)
+    cfg["epochs"] = sum(n for _, n in stages)
+    final_size = stages[-1][0]
+    stem = args.name or f"nin_{args.recipe}"
+    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else default_checkpoint_dir(stem)
 
     keras.utils.set_random_seed(args.seed)
     n_devices = maybe_distribute()
@@ -172,54 +266,80 @@ def main(argv=None):
     if args.limit:
         x_train, y_train, x_test, y_test = x_train[:args.limit], y_train[:args.limit], x_test[:args.limit], y_test[:args.limit]
 
+    # One network for every stage: built for any input size (fully convolutional + global pooling).
     if args.init:
         cfg["bn"] = False
-        net = weights.load_net(args.init, args.image_size)
+        net = weights.load_net(args.init, None)
     else:
-        net = (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(args.image_size)
-    train_model = nin_model.with_resize(net, image_size=args.image_size)
-    steps = math.ceil(len(x_train) / cfg["batch_size"]) * cfg["epochs"]
+        net = (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(None)
+    steps_per_epoch = math.ceil(len(x_train) / cfg["batch_size"])
+    steps = steps_per_epoch * cfg["epochs"]
     one_hot = cfg["label_smoothing"] > 0
     if args.recipe == "d2l":
         optimizer = keras.optimizers.SGD(cfg["lr"])
-    else:
+    else:  # one warmup + cosine schedule across all stages
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0, steps - warmup, warmup_target=cfg["lr"], warmup_steps=warmup)
         optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
     loss = (keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg["label_smoothing"])
             if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+
+    # What must match for --resume to continue the same run.
+    run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.shape_aug, "seed": args.seed,
+           "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
+           "weight_decay": args.weight_decay, "n_train": len(x_train)}
+    run = json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
+    state = {"run": run, "epochs_done": 0, "history": {}, "train_seconds": 0.0}
+    if args.resume:
+        state = load_checkpoint(ckpt_dir, net, optimizer, run)
+        print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
+              f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
 
     train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.shape_aug, args.seed)
     test_data = Batches(x_test, y_test, 256, one_hot=one_hot)
-    print(f"recipe {args.recipe}: {cfg}, {len(x_train)} train / {len(x_test)} test images, "
-          f"{hardware()}, backend {keras.backend.backend()}", flush=True)
-    t0 = time.perf_counter()
-    hist = train_model.fit(train_data, validation_data=test_data, epochs=cfg["epochs"],
-                           callbacks=[Throughput(len(x_train))], verbose=args.verbose)
-    train_s = time.perf_counter() - t0
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_test)} test images, "
+          f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
+    end = 0
+    for size, n in stages:
+        start, end = end, end + n
+        if state["epochs_done"] >= end:
+            continue
+        train_model = nin_model.with_resize(net, image_size=size)
+        train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        t0 = time.perf_counter()
+        train_model.fit(train_data, validation_data=test_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
+                        callbacks=[Throughput(len(x_train), size, train_data), Checkpoint(ckpt_dir, net, optimizer, state)],
+                        verbose=args.verbose)
+        state["train_seconds"] += time.perf_counter() - t0
+        save_checkpoint(ckpt_dir, net, optimizer, state)
+    history = state["history"]
 
-    # Ship the seed network itself: fold BN statistics into the convolutions.
+    # Ship the seed network itself, at the last stage's size: fold BN statistics into the convolutions.
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("float32")
-    shipped = nin_model.fold_bn(net, args.image_size) if cfg["bn"] else net
-    if args.mixed_precision and not cfg["bn"]:
-        shipped = nin_model.build_nin(args.image_size)
+    shipped = nin_model.fold_bn(net, final_size) if cfg["bn"] else nin_model.build_nin(final_size)
+    if not cfg["bn"]:
         shipped.set_weights([np.asarray(w, "float32") for w in net.get_weights()])
-    m = evaluate.metrics(evaluate.predict_logits(nin_model.with_resize(shipped, image_size=args.image_size), x_test), y_test)
+    m = evaluate.metrics(evaluate.predict_logits(nin_model.with_resize(shipped, image_size=final_size), x_test), y_test)
     print(evaluate.format_report(m))
 
+    sizes = np.asarray(history.get("image_size", []))
+    stage_info = []
+    for size, n in stages:
+        rows = [i for i, s in enumerate(sizes) if s == size][:n]
+        stage_info.append({"image_size": size, "epochs": n,
+                           "wall_seconds": round(sum(history["epoch_s"][i] for i in rows), 1),
+                           "images_per_s": round(float(np.median([history["images_per_s"][i] for i in rows])), 1) if rows else None,
+                           "test_accuracy_end": history["val_accuracy"][rows[-1]] if rows and "val_accuracy" in history else None})
     out = Path(args.out)
-    stem = args.name or f"nin_{args.recipe}"
     meta = {
         "recipe": args.recipe, "config": cfg, "args": vars(args),
-        "epochs": cfg["epochs"], "test_accuracy": m["accuracy"], "test_top3": m["top3"],
+        "epochs": cfg["epochs"], "stages": stage_info, "test_accuracy": m["accuracy"], "test_top3": m["top3"],
         "per_class": m["per_class"], "confusion": m["confusion"], "n_train": len(x_train), "n_test": m["n"],
-        "image_size": args.image_size, "class_names": data.CLASS_NAMES, "params": int(shipped.count_params()),
+        "image_size": final_size, "class_names": data.CLASS_NAMES, "params": int(shipped.count_params()),
         "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": hardware(), "devices": n_devices,
-        "train_seconds": round(train_s, 1),
+        "train_seconds": round(state["train_seconds"], 1),
         "images_per_s": round(float(np.median(history["images_per_s"])), 1),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data_sha256": data.checksums(), "history": history,
@@ -230,7 +350,7 @@ def main(argv=None):
                                                          "images_per_s", "hardware", "args", "date", "init_from")}
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
     (out / f"{stem}.history.json").write_text(json.dumps(history, indent=1))
-    plot_history(history, out / f"{stem}_curves.png")
+    plot_history(history, out / f"{stem}_curves.png", stages)
     from nin.plots import plot_confusion
     plot_confusion(m["confusion"], out / f"{stem}_confusion.png")
     print(f"wrote {out / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")
