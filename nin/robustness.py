@@ -6,7 +6,8 @@ Builds three evaluation sets from Fashion-MNIST test images and runs each throug
 pipeline as the app: photo-like uploads (dark garment on a light, tinted, larger canvas, off
 centre, random size, JPEG/PNG, RGB/RGBA/palette/grey, some EXIF-rotated or transparent), drawn
 outlines (the garment's contour as black strokes of random width, sometimes with gaps) and filled
-drawings. Prints top-1/top-3 against the clean 28x28 images; the last line is JSON.
+drawings; and drawings made from memory, tracing no image at all (a few templates per class drawn
+with jitter, slant, varied strokes and gaps). Prints top-1/top-3 against the clean 28x28 images; the last line is JSON.
 """
 import argparse
 import io
@@ -82,6 +83,98 @@ def as_drawing(x28, rng, filled=False, canvas=400):
     return Image.fromarray(layer, "RGBA")
 
 
+# --- drawings from memory: no test image traced, only what a person knows a garment looks like ---
+
+# Per class, a few templates: (width/height, [polyline, ...]); a polyline is a list of (x, y) in a
+# unit box (y down), closed when its last point equals its first. Dots are one-point polylines.
+def _closed(*pts):
+    return list(pts) + [pts[0]]
+
+
+_T_BODY = _closed((.32, 0), (.1, .08), (0, .32), (.2, .4), (.25, .3), (.25, 1), (.75, 1), (.75, .3), (.8, .4),
+                  (1, .32), (.9, .08), (.68, 0), (.6, .07), (.4, .07))
+_LONG_SLEEVES = _closed((.32, 0), (.12, .05), (0, .88), (.13, .9), (.22, .32), (.22, 1), (.78, 1), (.78, .32),
+                        (.87, .9), (1, .88), (.88, .05), (.68, 0), (.6, .07), (.4, .07))
+_NECK = [(.32, 0), (.4, .1), (.6, .1), (.68, 0)]
+_COLLAR_V = [(.36, 0), (.5, .18), (.64, 0)]
+SCRATCH_TEMPLATES = {
+    0: [(1.0, [_T_BODY, _NECK]),  # T-shirt: a T
+        (0.8, [_closed((.25, 0), (.35, 0), (.38, .15), (.62, .15), (.65, 0), (.75, 0), (.78, .3), (.85, 1), (.15, 1),
+                       (.22, .3))])],  # a top with straps
+    1: [(0.55, [_closed((.1, 0), (.9, 0), (1, 1), (.62, 1), (.5, .3), (.38, 1), (0, 1)), [(.1, .06), (.9, .06)]]),
+        (0.5, [_closed((.15, 0), (.85, 0), (.9, 1), (.58, 1), (.5, .25), (.42, 1), (.1, 1))])],
+    2: [(1.0, [_LONG_SLEEVES, _NECK]),  # pullover: long sleeves, no opening
+        (1.0, [_LONG_SLEEVES, _NECK, [(.22, .93), (.78, .93)], [(0, .8), (.13, .82)], [(.87, .82), (1, .8)]])],
+    3: [(0.6, [_closed((.3, 0), (.38, .05), (.62, .05), (.7, 0), (.72, .35), (1, 1), (0, 1), (.28, .35)),
+               [(.28, .35), (.72, .35)]]),
+        (0.55, [_closed((.35, 0), (.65, 0), (.68, .3), (.9, 1), (.1, 1), (.32, .3))])],
+    4: [(0.85, [_LONG_SLEEVES, _COLLAR_V, [(.5, .18), (.5, 1)]]),  # coat: front opening
+        (0.8, [_LONG_SLEEVES, _COLLAR_V, [(.5, .18), (.5, 1)], [(.45, .35)], [(.45, .55)], [(.45, .75)],
+               [(.28, .65), (.4, .65)], [(.6, .65), (.72, .65)]])],  # buttons and pockets
+    5: [(2.2, [_closed((0, .8), (.7, .8), (.85, .55), (1, .5), (1, 1), (0, 1)), [(.15, .8), (.3, .35), (.45, .8)],
+               [(.5, .8), (.65, .3), (.8, .55)]]),  # a heel with straps
+        (2.6, [_closed((0, .75), (1, .7), (1, 1), (0, 1)), [(.1, .75), (.3, .3), (.5, .72)],
+               [(.45, .72), (.7, .25), (.9, .7)]])],  # flat, strappy
+    6: [(1.0, [_T_BODY, _COLLAR_V, [(.5, .18), (.5, 1)], [(.53, .35)], [(.53, .55)], [(.53, .75)]]),
+        (0.9, [_LONG_SLEEVES, _COLLAR_V, [(.5, .18), (.5, 1)], [(.53, .35)], [(.53, .55)], [(.53, .75)]])],
+    7: [(2.4, [_closed((0, .55), (.3, .4), (.5, .1), (.8, 0), (1, .1), (1, .85), (0, .85)), [(0, .85), (1, .85)],
+               [(.45, .25), (.55, .35)], [(.52, .17), (.62, .27)], [(.59, .1), (.69, .2)]]),  # sneaker: low, laces
+        (2.8, [_closed((0, .6), (.4, .35), (.55, .05), (.9, 0), (1, .2), (1, 1), (0, 1)), [(.02, .8), (1, .8)]])],
+    8: [(1.1, [_closed((0, .35), (1, .35), (1, 1), (0, 1)), [(.3, .35), (.35, 0), (.65, 0), (.7, .35)]]),  # handle
+        (1.3, [_closed((.05, .4), (.95, .4), (1, 1), (0, 1)), [(.25, .4), (.5, 0), (.75, .4)], [(.05, .55), (.95, .55)]])],
+    9: [(1.0, [_closed((.45, 0), (.95, 0), (.95, .85), (.85, 1), (0, 1), (0, .78), (.12, .62), (.45, .52)),
+               [(0, .88), (.95, .88)]]),  # ankle boot: a tall shaft
+        (0.9, [_closed((.4, 0), (.9, 0), (1, 1), (0, 1), (0, .7), (.4, .55)), [(0, .85), (1, .85)],
+               [(.45, .2), (.6, .25)], [(.45, .35), (.6, .4)]])],
+}
+
+
+def _hand_drawn(points, rng, wobble):
+    """Resample a polyline densely and bend it with smooth noise, as a hand draws."""
+    pts = np.asarray(points, float)
+    if len(pts) < 2:
+        return pts
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    t = np.concatenate([[0], np.cumsum(seg)])
+    n = max(2, int(t[-1] / 0.02))
+    s = np.linspace(0, t[-1], n)
+    dense = np.stack([np.interp(s, t, pts[:, 0]), np.interp(s, t, pts[:, 1])], 1)
+    noise = ndimage.gaussian_filter1d(rng.normal(0, wobble, dense.shape), sigma=4, axis=0, mode="nearest") * 3
+    return dense + noise
+
+
+def as_scratch_drawing(label, rng, canvas=400):
+    """RGBA layer of garment `label` drawn from memory: a template with jitter, random size, stroke and slant."""
+    from PIL import ImageDraw
+
+    aspect, lines = SCRATCH_TEMPLATES[int(label)][rng.integers(len(SCRATCH_TEMPLATES[int(label)]))]
+    aspect *= rng.uniform(0.85, 1.15)
+    side = canvas * rng.uniform(0.4, 0.85)
+    w, h = (side, side / aspect) if aspect >= 1 else (side * aspect, side)
+    angle = np.deg2rad(rng.uniform(-7, 7))
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    mirror = label in (5, 7, 9) and rng.random() < 0.5  # shoes point either way
+    x0, y0 = rng.uniform(10, canvas - w - 10), rng.uniform(10, canvas - h - 10)
+    width = int(rng.integers(3, 13))
+    layer = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    for line in lines:
+        pts = np.asarray(line, float)
+        if len(pts) > 2 and np.allclose(pts[0], pts[-1]) and rng.random() < 0.3:
+            pts = pts[:-1]  # not quite closed
+        pts = pts + rng.normal(0, 0.025, pts.shape)  # proportions as remembered
+        if mirror:
+            pts[:, 0] = 1 - pts[:, 0]
+        pts = _hand_drawn(pts, rng, 0.004) if len(pts) > 1 else pts
+        xy = ((pts - 0.5) * [w, h]) @ rot.T + [x0 + w / 2, y0 + h / 2]
+        if len(xy) == 1:
+            r = max(2.0, width * 0.6)
+            draw.ellipse([xy[0, 0] - r, xy[0, 1] - r, xy[0, 0] + r, xy[0, 1] + r], fill=(0, 0, 0, 255))
+        else:
+            draw.line([tuple(p) for p in xy], fill=(0, 0, 0, 255), width=width, joint="curve")
+    return layer
+
+
 def run(classifier, images, labels, rng, progress=True):
     from tqdm import tqdm
 
@@ -94,6 +187,10 @@ def run(classifier, images, labels, rng, progress=True):
         batch = np.stack([make(x) for x in tqdm(images, desc=name, disable=not progress, leave=False)])
         m = metrics(classifier.predict(batch), labels)
         results[name] = {"top1": m["accuracy"], "top3": m["top3"]}
+    # drawn from memory: one per test label, so the classes are as balanced as the test images
+    batch = np.stack([prepare_sketch(as_scratch_drawing(c, rng)) for c in tqdm(labels, desc="scratch", disable=not progress, leave=False)])
+    m = metrics(classifier.predict(batch), labels)
+    results["scratch"] = {"top1": m["accuracy"], "top3": m["top3"], "per_class": m["per_class"]}
     results["upload_vs_clean"] = results["upload"]["top1"] / max(results["clean"]["top1"], 1e-9)
     return results
 
@@ -112,8 +209,9 @@ def main(argv=None):
     idx = np.linspace(0, len(x) - 1, args.n).astype(int)
     r = run(Classifier(args.weights), x[idx].astype(np.float32) / 255.0, y[idx].astype(int), np.random.default_rng(args.seed))
     print(f"{'set':<10}{'top-1':>8}{'top-3':>8}")
-    for name in ("clean", "upload", "outline", "filled"):
+    for name in ("clean", "upload", "outline", "filled", "scratch"):
         print(f"{name:<10}{r[name]['top1']:>8.3f}{r[name]['top3']:>8.3f}")
+    print("drawn from memory, per class: " + ", ".join(f"{c} {a:.2f}" for c, a in r["scratch"]["per_class"].items()))
     print(f"uploads keep {r['upload_vs_clean']:.1%} of clean top-1")
     print(json.dumps({"n": args.n, "weights": args.weights, **r}))
 

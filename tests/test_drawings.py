@@ -1,0 +1,89 @@
+"""Drawing-like training images: each does what it claims, from real Fashion-MNIST training garments."""
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from nin import drawings
+from nin.preprocess import garment_mask
+
+
+@pytest.fixture(scope="module")
+def garments():
+    from nin.data import load_split
+
+    x, y = load_split("train")
+    idx = np.concatenate([np.flatnonzero(y == c)[:6] for c in range(10)])
+    return x[idx].astype(np.float32) / 255.0, y[idx].astype(int)
+
+
+def _ok(img):
+    return img.shape == (28, 28) and img.dtype == np.float32 and img.min() >= 0 and img.max() <= 1
+
+
+def _border_distance(x):
+    """Distance of every pixel to the garment's filled border (0 on it)."""
+    mask = garment_mask(x)
+    edge = mask & ~ndimage.binary_erosion(mask)
+    return ndimage.distance_transform_edt(~edge)
+
+
+def test_outline_is_thin_and_lies_on_the_silhouettes_border(garments):
+    lit_outline = lit_silhouette = 0
+    for x, _ in zip(*garments):
+        sil, out = drawings.silhouette(x), drawings.outline(x)
+        assert _ok(sil) and _ok(out)
+        assert out.sum() < sil.sum()  # thin garments (a sandal's straps) are nearly all border
+        assert (_border_distance(x)[out > 0] == 0).all()
+        lit_outline, lit_silhouette = lit_outline + out.sum(), lit_silhouette + sil.sum()
+    assert lit_outline < 0.4 * lit_silhouette
+
+
+def test_strokes_follow_the_border_and_simplifying_keeps_them_near_it(garments):
+    rng = np.random.default_rng(0)
+    for x, y in zip(*garments):
+        for simplify in (0.0, 2.0):
+            img = drawings.stroke_drawing(x, y, rng, simplify=simplify, open_share=0.0, inner=False, holes=False, width=4)
+            assert _ok(img) and img.max() == pytest.approx(1.0)
+            far = _border_distance(x)[img > 0.5]
+            assert np.median(far) <= 1.0 and far.max() <= 3.5  # strokes around the garment, not inside it
+
+
+def test_open_outlines_leave_a_gap_and_wider_strokes_light_more_pixels(garments):
+    ink_thin = ink_wide = 0
+    for x, y in zip(*garments):
+        kw = dict(simplify=0.0, inner=False, holes=False)
+        closed = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.0, width=4, **kw)
+        gap = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.3, width=4, **kw)
+        wide = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.0, width=10, **kw)
+        assert (gap > 0.5).sum() < 0.9 * (closed > 0.5).sum()
+        assert wide.sum() > closed.sum()
+        ink_thin, ink_wide = ink_thin + closed.sum(), ink_wide + wide.sum()
+    assert ink_wide > 1.5 * ink_thin  # 2.5 px strokes against 1 px ones, where the garment leaves room
+
+
+@pytest.mark.parametrize("label", [drawings.COAT, drawings.SHIRT])
+def test_coats_and_shirts_get_a_front_opening_down_the_middle(garments, label):
+    x, y = garments
+    found = 0
+    for i in np.flatnonzero(y == label):
+        kw = dict(simplify=0.0, open_share=0.0, holes=False, width=4)
+        bare = drawings.stroke_drawing(x[i], label, np.random.default_rng(i), inner=False, **kw)
+        lined = [drawings.stroke_drawing(x[i], label, np.random.default_rng(i + s), inner=True, **kw) for s in range(4)]
+        deep = _border_distance(x[i]) >= 3  # well inside the garment
+        assert (bare[deep] > 0.5).sum() == 0
+        found += any((img[deep] > 0.5).sum() >= 6 for img in lined)  # a line inside, where the bare outline has none
+    assert found >= 5
+
+
+def test_as_drawing_and_the_training_batch_keep_shape_and_range(garments):
+    from nin.train import augment_batch
+
+    x, y = garments
+    rng = np.random.default_rng(2)
+    for xi, yi in zip(x, y):
+        assert _ok(drawings.as_drawing(xi, yi, rng))
+    out = augment_batch(x.copy(), rng, shape_p=1.0, labels=y)
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    # every image became a drawing: flat strokes/shapes, no garment texture left (mostly 0 or near 1)
+    mid = ((out > 0.15) & (out < 0.6)).mean(axis=(1, 2))
+    assert np.median(mid) < ((x > 0.15) & (x < 0.6)).mean(axis=(1, 2)).mean()
