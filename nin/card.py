@@ -14,8 +14,8 @@ def card_section(path):
     lines = [f"## `{Path(path).name}`: {meta.get('recipe')} recipe", "",
              "| | |", "|---|---|",
              f"| recipe | {meta.get('recipe')}: {cfg} |",
-             f"| training | {meta.get('epochs')} epoch(s) on {meta.get('n_train')} images, {meta.get('image_size')} px, "
-             f"command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
+             f"| training | {meta.get('epochs')} epoch(s) on {meta.get('n_train')} images, "
+             f"{_sizes(meta)}, command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
              *[f"| started from | an earlier run: {run.get('recipe')} recipe, {run.get('epochs')} epoch(s), "
                f"{run.get('train_seconds')} s, test top-1 {run.get('test_accuracy', 0):.4f} "
                f"(`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`) |" for run in _parents(meta)],
@@ -25,10 +25,34 @@ def card_section(path):
              f"on {meta.get('n_test')} test images |",
              f"| parameters | {meta.get('params'):,} (the seed network; BatchNorm folded into the convolutions) |",
              f"| date | {meta.get('date')} |", "",
+             *_stage_table(meta),
              "| class | test accuracy |", "|---|---:|"]
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
     return "\n".join(lines)
+
+
+def _sizes(meta):
+    stages = meta.get("stages") or []
+    if len(stages) > 1:
+        return "input sizes " + " → ".join(f"{s['image_size']} px × {s['epochs']}" for s in stages)
+    return f"{meta.get('image_size')} px"
+
+
+def _stage_table(meta):
+    """One row per stage of a staged run: size, epochs, wall time, images/s, test top-1 at its end."""
+    stages = meta.get("stages") or []
+    if len(stages) < 2:
+        return []
+    rows = ["| stage | input | epochs | wall time | images/s (median) | test top-1 at its end (BN network) |",
+            "|---:|---:|---:|---:|---:|---:|"]
+    for i, s in enumerate(stages, 1):
+        acc = s.get("test_accuracy_end")
+        rows.append(f"| {i} | {s['image_size']} px | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
+                    f"{s['images_per_s']:.0f} | {acc:.4f} |" if acc is not None else
+                    f"| {i} | {s['image_size']} px | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
+                    f"{s['images_per_s']:.0f} | – |")
+    return rows + [""]
 
 
 def _parents(meta):
@@ -42,8 +66,9 @@ def _parents(meta):
 
 def _cli_args(args):
     out = []
+    skip = {"out", "verbose", "name", "checkpoint_dir", "resume"} | ({"image_size", "epochs"} if args.get("stages") else set())
     for k, v in args.items():
-        if v in (None, False) or k in ("out", "verbose", "name"):
+        if v in (None, False) or k in skip:
             continue
         out.append(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}"))
     return out

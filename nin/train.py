@@ -236,7 +236,7 @@ def main(argv=None):
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--image-size", type=int, default=nin_model.IMAGE_SIZE)
     p.add_argument("--stages", help="input sizes and epochs, e.g. 112:12,160:4,224:3 (overrides --image-size/--epochs)")
-    p.add_argument("--drawings", "--shape-aug", dest="shape_aug", type=float, default=0.0,
+    p.add_argument("--drawings", "--shape-aug", type=float, default=0.0,
                    help="share of training images replaced by drawings of themselves (modern)")
     p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
@@ -286,7 +286,7 @@ def main(argv=None):
             if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
     # What must match for --resume to continue the same run.
-    run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.shape_aug, "seed": args.seed,
+    run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "seed": args.seed,
            "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
            "weight_decay": args.weight_decay, "n_train": len(x_train)}
     run = json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
@@ -296,7 +296,7 @@ def main(argv=None):
         print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
               f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
 
-    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.shape_aug, args.seed)
+    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed)
     test_data = Batches(x_test, y_test, 256, one_hot=one_hot)
     print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_test)} test images, "
           f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
