@@ -48,9 +48,7 @@ def _timed(fn):
 
 def forward_flops(image_size=224):
     """Multiply-adds x 2 of every convolution for one image (pooling and ReLU are noise)."""
-    import keras
-
-    from nin.model import build_nin
+    from nin.model import build_nin, keras
 
     x, flops = np.zeros((1, image_size, image_size, 1), np.float32), 0
     for block in build_nin(image_size).layers:

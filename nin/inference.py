@@ -58,10 +58,13 @@ class LiteRTForward:
         from ai_edge_litert.interpreter import Interpreter
 
         if batch not in self._interpreters:
-            it = Interpreter(self.path, num_threads=self.threads)
-            inp = it.get_input_details()[0]
-            it.resize_tensor_input(inp["index"], [batch, 28, 28, 1])
-            it.allocate_tensors()
+            from nin.quiet import native_chatter_filtered
+
+            with native_chatter_filtered():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" line
+                it = Interpreter(self.path, num_threads=self.threads)
+                inp = it.get_input_details()[0]
+                it.resize_tensor_input(inp["index"], [batch, 28, 28, 1])
+                it.allocate_tensors()
             outs = sorted(it.get_output_details(), key=lambda o: len(o["shape"]))  # logits (2-D) first
             self._interpreters[batch] = (it, inp["index"], [o["index"] for o in outs])
         return self._interpreters[batch]

@@ -1,0 +1,165 @@
+"""What a public demo must refuse, limit and forget: one place for the app's web safety.
+
+- URLs are never fetched: not as inputs, not through Gradio's /file= route (no network at run time).
+- User files are read only from Gradio's upload cache and the shipped examples (path allow-list).
+- Uploads are capped in bytes (Gradio refuses larger ones) and in pixels (decompression bombs).
+- Retention: uploads, drawings and output pictures are deleted after `delete_after` seconds, by
+  Gradio's own delete_cache; this module only adds what it does not cover (see track_cache_files
+  and prune_empty_folders).
+
+Nothing here imports Gradio at module level: nin/preprocess.py takes its limits from here.
+"""
+import logging
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from nin.weights import ROOT
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB (MiB): Gradio's max_file_size and the pipeline's own check
+MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
+EXAMPLES_DIR = ROOT / "examples"
+URL_REFUSED = "Images must be uploaded, not given as a URL."
+NOT_A_FILE = "The input is not an uploaded file; upload an image."
+NOT_AVAILABLE = "That file is not available to this app; upload it instead."
+DEFAULT_DELETE_AFTER = 3600  # seconds
+OUTPUTS_FOLDER = "nin-outputs"  # our output pictures, inside the cache
+log = logging.getLogger("nin.websafety")
+
+
+class Refused(ValueError):
+    """An input the app will not touch; str() is one sentence for the user."""
+
+
+# --- no network ---
+
+def refuse_downloads():
+    """Gradio fetches URLs in two places: a file input given as a URL is downloaded before our code
+    runs, and GET /gradio_api/file=<http(s) URL> streams that URL back (public hosts only). Both are
+    refused: the first with the same sentence as a URL reaching us."""
+    import gradio as gr
+    from fastapi import HTTPException
+    from gradio import processing_utils, routes
+
+    async def refuse_async(url, *args, **kwargs):
+        raise gr.Error(URL_REFUSED, print_exception=False)
+
+    def refuse(url, *args, **kwargs):
+        raise gr.Error(URL_REFUSED, print_exception=False)
+
+    async def refuse_route(url, *args, **kwargs):
+        raise HTTPException(403, "This app does not fetch remote files.")
+
+    for module, name, stub in ((processing_utils, "async_ssrf_protected_download", refuse_async),
+                               (processing_utils, "ssrf_protected_download", refuse),
+                               (processing_utils, "save_url_to_cache", refuse),
+                               (routes, "secure_url_stream_response", refuse_route)):
+        if not hasattr(module, name):  # a Gradio upgrade moved it: tests/test_reliability.py will tell
+            log.warning("cannot disable %s.%s; remote files may be fetched", module.__name__, name)
+        setattr(module, name, stub)
+
+
+# --- the path allow-list ---
+
+def cache_dir():
+    """Gradio's upload cache (GRADIO_TEMP_DIR, else <tmp>/gradio): uploads, drawings, our output pictures."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def allowed_roots():
+    """Folders the app may read user files from: Gradio's upload cache and our examples."""
+    return [cache_dir(), EXAMPLES_DIR.resolve()]
+
+
+def local_path(value):
+    """The file path inside a raw Gradio file payload, refusing URLs and anything outside allowed_roots()."""
+    path = value.get("path") if isinstance(value, dict) else value
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise Refused(NOT_A_FILE)
+    if str(path).lower().startswith(("http://", "https://", "data:", "ftp://", "file:")):
+        raise Refused(URL_REFUSED)
+    try:
+        p = Path(path).resolve()  # follows symlinks and '..'
+    except (OSError, ValueError, RuntimeError):
+        raise Refused(NOT_A_FILE) from None
+    if not any(p.is_relative_to(r) for r in allowed_roots()):
+        raise Refused(NOT_AVAILABLE)
+    return str(p)
+
+
+def launch_settings():
+    """The launch() arguments that limit what the server accepts and serves."""
+    return dict(max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[str(EXAMPLES_DIR)])
+
+
+# --- retention ---
+
+def delete_cache(delete_after):
+    """Gradio's delete_cache=(frequency, age): every `frequency` s, files this app put in the cache
+    (uploads, and files its components returned) older than `age` s are deleted. Checking a quarter
+    of the age apart (at most 5 minutes) keeps any file at most 1.25 x `delete_after` old."""
+    age = int(delete_after)
+    return max(1, min(300, age // 4)), age
+
+
+def describe_duration(seconds):
+    seconds = int(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}" + ("s" if n != 1 else "")
+    return f"{seconds} second" + ("s" if seconds != 1 else "")
+
+
+def retention_note(delete_after):
+    return f"Images are deleted from this server after {describe_duration(delete_after)} and never leave it."
+
+
+def track_cache_files(component, fn):
+    """fn(value, ...) for an event with Gradio's preprocess on: the files Gradio made from `value`
+    (the Sketchpad writes its layers and composite into the cache, untracked) are handed to
+    `component`'s temp files, which delete_cache ages like every other upload."""
+    def run(value, *rest):
+        if isinstance(value, dict):
+            for item in [value.get("background"), value.get("composite"), *(value.get("layers") or [])]:
+                if isinstance(item, str) and Path(item).resolve().is_relative_to(cache_dir()):
+                    component.temp_files.add(item)
+        return fn(value, *rest)
+    return run
+
+
+def prune_empty_folders(root, age):
+    """Remove the cache's sub-folders left empty (and untouched for `age` s) after delete_cache
+    deleted their files: Gradio keeps one folder per file, and a folder still takes a disk block.
+    Returns how many were removed."""
+    removed, now = 0, time.time()
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name == OUTPUTS_FOLDER:  # the app writes into it without re-creating it each time
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > age:
+                os.rmdir(entry.path)  # only succeeds when empty
+                removed += 1
+        except OSError:  # not empty, or gone already
+            continue
+    return removed
+
+
+def start_folder_pruner(delete_after):
+    """A daemon thread that prunes empty cache folders on delete_cache's schedule."""
+    frequency, age = delete_cache(delete_after)
+
+    def loop():
+        while True:
+            time.sleep(frequency)
+            prune_empty_folders(cache_dir(), age)
+
+    threading.Thread(target=loop, daemon=True, name="nin-cache-pruner").start()
