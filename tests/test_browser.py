@@ -365,7 +365,7 @@ def test_phone_touch_drawing_shows_the_guess_beside_the_square(phone):
     img = Image.open(BytesIO(page.screenshot(clip=sq))).convert("L")
     assert min(img.getdata()) < 100, "the finger stroke left no ink in the square"
     top = page.locator("#sketch-top1")
-    expect(top).to_have_text(re.compile(r"^(" + "|".join(re.escape(c) for c in CLASSES) + r") \d{1,3}%$"),
+    expect(top).to_have_text(re.compile(r"^\s*(" + "|".join(re.escape(c) for c in CLASSES) + r") \d{1,3}%\s*$"),
                              timeout=WAIT)
     assert page.evaluate("window.scrollY") == 0, "the page scrolled"
     box = top.bounding_box()
@@ -374,6 +374,6 @@ def test_phone_touch_drawing_shows_the_guess_beside_the_square(phone):
     sq_after = drawing_square(page)
     assert abs(sq_after["y"] - sq["y"]) < 1, "the square moved while the guess appeared"
     expect(page.locator("#sketch-label [data-testid='label-output-value']")).to_have_text(
-        top.inner_text().rsplit(" ", 1)[0])  # the line agrees with the full guesses further down
+        top.inner_text().strip().rsplit(" ", 1)[0])  # the line agrees with the full guesses further down
     shot(page, "phone_draw", full_page=False)
     assert not page.js_errors, page.js_errors
