@@ -28,6 +28,7 @@ from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, 
 DEFAULT_TOP_K = 3
 log = logging.getLogger("nin.demo")
 websafety.refuse_downloads()
+websafety.make_delete_cache_robust()
 
 
 def clamp_top_k(k):

@@ -37,7 +37,6 @@ def test_sketchpad_files_are_handed_to_delete_cache(tmp_path, monkeypatch):
     """The Sketchpad's preprocess writes its layers into the cache without telling delete_cache;
     track_cache_files does, and Gradio's own deletion then removes them."""
     import gradio as gr
-    from gradio.route_utils import delete_files_created_by_app
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     with gr.Blocks() as blocks:
@@ -52,10 +51,45 @@ def test_sketchpad_files_are_handed_to_delete_cache(tmp_path, monkeypatch):
         {"background": str(outside), "layers": [str(files[0])], "composite": str(files[1])}, 3)
     assert seen == str(files[1])
     assert sketch.temp_files == {str(f) for f in files}  # not the example outside the cache
-    delete_files_created_by_app(blocks, age=None)
+    websafety.delete_old_files(blocks, age=None)
     assert not any(f.exists() for f in files) and outside.exists()
     websafety.prune_empty_folders(tmp_path, age=-1)
     assert not (tmp_path / "lay").exists() and not (tmp_path / "com").exists()
+
+
+def test_deletion_survives_files_added_while_it_runs(tmp_path):
+    """Requests add files to Gradio's sets while the deletion runs (Gradio's own deletion then dies
+    with 'Set changed size during iteration' and never runs again)."""
+    import threading
+
+    import gradio as gr
+
+    with gr.Blocks() as blocks:
+        sketch = gr.Sketchpad()
+    old = []
+    for i in range(300):
+        old.append(tmp_path / f"old-{i}.png")
+        old[-1].write_bytes(b"x")
+        sketch.temp_files.add(str(old[-1]))
+    stop = threading.Event()
+
+    def requests_arriving():  # 20,000 new names, in bursts, while the deletion runs
+        for i in range(20_000):
+            if stop.is_set():
+                return
+            sketch.temp_files.add(str(tmp_path / f"new-{i}.png"))  # never written: gone already
+            if i % 50 == 0:
+                time.sleep(0.0002)
+
+    adder = threading.Thread(target=requests_arriving)
+    adder.start()
+    try:
+        while adder.is_alive():
+            websafety.delete_old_files(blocks, age=None)
+    finally:
+        stop.set()
+        adder.join()
+    assert not [p for p in old if p.exists()]
 
 
 def garment_png(path, seed):

@@ -37,7 +37,7 @@ def rss_mb(pid):
 def cache_files(cache, baseline):
     """(path, age in s by ctime, as delete_cache ages them) of the files the run put in the cache."""
     now, out = time.time(), []
-    for p in cache.rglob("*"):
+    for p in list(cache.rglob("*")):
         try:
             if p.is_file() and p not in baseline:
                 out.append((p, now - p.stat().st_ctime))
@@ -119,7 +119,10 @@ def test_soak(tmp_path, test_split):
 
         def sampler():
             while len(done) < REQUESTS and time.monotonic() < deadline:
-                files = cache_files(cache, baseline)
+                try:
+                    files = cache_files(cache, baseline)
+                except OSError:  # a folder deleted while we walked it
+                    continue
                 samples.append(dict(t=round(time.monotonic() - start, 1), done=len(done), rss=round(rss_mb(proc.pid), 1),
                                     files=len(files), oldest=round(max((a for _, a in files), default=0), 1)))
                 time.sleep(2)
