@@ -169,6 +169,7 @@ def main(argv=None):
     p.add_argument("--delete-after", type=positive_seconds, default=websafety.DEFAULT_DELETE_AFTER, metavar="SECONDS",
                    help="delete uploads, drawings and output pictures this long after they were made (default: 1 hour)")
     args = p.parse_args(argv)
+    websafety.limit_malloc_arenas()  # before any thread: memory stays flat under load
     try:
         models = demo.Models(args.weights, args.runtime, args.max_batch_size)
     except WeightsError as e:

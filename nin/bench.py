@@ -220,11 +220,12 @@ def goals(app):
     return p50, rps, p50 <= GOAL_P50 and rps >= GOAL_RPS and real["errors"] == 0
 
 
-def report(gflops, flops, rows, app):
+def report(gflops, flops, rows, app, note=None):
     floor_ms = flops / (gflops * 1e9) * 1000
     base = {b: ms for name, b, ms, _ in rows if name.startswith("keras compiled")}
     lines = ["# Benchmark results", "",
              f"Machine: {machine()}. Date: {datetime.date.today()}. Command: `python -m nin.bench`.", "",
+             *([f"**{note}**", ""] if note else []),
              f"float32 matmul (numpy, 4096²): **{gflops:.0f} GFLOP/s**. NiN forward: {flops / 1e9:.2f} GFLOP per "
              f"224×224 image, so the FLOP floor is **{floor_ms:.1f} ms per image**.", "",
              "## Model forward (CPU)", "",
@@ -254,6 +255,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     p.add_argument("--no-app", action="store_true", help="model forward only")
     p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    p.add_argument("--note", help="a line for RESULTS.md on the conditions, e.g. what else ran on the machine")
     args = p.parse_args(argv)
     print(f"machine: {machine()}")
     gflops = matmul_gflops(reps=2 if args.quick else 5)
@@ -261,7 +263,7 @@ def main(argv=None):
     print(f"matmul {gflops:.0f} GFLOP/s; forward {flops / 1e9:.3f} GFLOP/image")
     rows = bench_forward(args.quick)
     app = None if args.no_app else bench_app(args.quick)
-    text = report(gflops, flops, rows, app)
+    text = report(gflops, flops, rows, app, args.note)
     print(text)
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")

@@ -92,8 +92,22 @@ def local_path(value):
 
 
 def launch_settings():
-    """The launch() arguments that limit what the server accepts and serves."""
-    return dict(max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[str(EXAMPLES_DIR)])
+    """The launch() arguments that limit what the server accepts, serves and keeps. Gradio 6's run
+    history is off: from its page a visitor could have the server upload their runs to a Hugging Face
+    bucket, and images here never leave the server."""
+    return dict(max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[str(EXAMPLES_DIR)], run_history=False)
+
+
+def limit_malloc_arenas(arenas=2):
+    """Cap glibc's malloc arenas before the server starts its threads. By default every thread that
+    decodes an upload may get its own arena (up to 8 per core), each keeping its freed memory, so
+    resident memory creeps up for hours under load (tests/test_soak.py). A no-op off glibc."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
 
 
 # --- retention ---
