@@ -397,6 +397,7 @@ def test_launch_settings(monkeypatch):
     assert off["max_file_size"] == MAX_UPLOAD_BYTES == MAX_UPLOAD
     assert off["allowed_paths"] == [str(websafety.EXAMPLES_DIR)]
     assert off["server_name"] == "127.0.0.1"
+    assert off["run_history"] is False  # its page could upload visitors' runs to a Hugging Face bucket
     assert not off.get("show_error")
 
 
