@@ -1,7 +1,7 @@
 """Gradio demo: draw or upload a garment, see NiN's top-k guesses, its class activation map,
 its architecture and its model card. Wiring only: the work is done in nin/demo.py.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH] [--runtime R]
+    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH] [--runtime R] [--delete-after SECONDS]
 """
 import argparse
 import functools
@@ -10,15 +10,29 @@ import sys
 
 import gradio as gr
 
-from nin import demo
+from nin import demo, websafety
 from nin.inference import APP_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
 
-ABOUT = """# Network in Network: garment classifier
-Draw a garment or upload a photo of one. The NiN (Lin et al., 2013) below was trained on
+ABOUT = """# NiN garment classifier
+Draw a garment or upload a photo: a Network in Network trained on Fashion-MNIST guesses what it is."""
+
+ABOUT_MORE = """The network (Lin et al., 2013) was trained on
 [Fashion-MNIST](https://github.com/zalandoresearch/fashion-mnist); it has no fully connected layer:
 its last block makes one 5×5 map per class and averages it, so the map of the winning class shows
-*where* it saw the garment (right-hand image)."""
+*where* it saw the garment (*Where it looked*). *What the model sees* is the 28×28 image your
+drawing or photo becomes. The Architecture tab lists every layer; the Model tab, how the weights
+were trained and how well they do."""
+
+# On a narrow screen the guesses column stacks under the input: the one-line top guess right under
+# the drawing square is what a person drawing with a finger sees change. Wide screens show the
+# guesses beside the input, so the line is hidden there.
+CSS = """
+.top-line { min-height: 1.6em; font-size: 1.15em; }
+.top-line p { margin: 0; }
+.retention, .retention p { font-size: 0.85em; opacity: 0.8; margin: 0; }
+@media (min-width: 769px) { .top-line { display: none !important; } }
+"""
 
 PIPELINE = """Every input goes through one pipeline (`nin/preprocess.py`): grey, negated if the background is
 light (Fashion-MNIST garments are light on black), trimmed to the garment, longest side scaled to
@@ -43,16 +57,20 @@ def guesses(label_id):
         with gr.Row():
             view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
             cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
-    return [label, view, cam]
+    return label, view, cam
 
 
-def build(models):
+def top_line(elem_id):
+    return gr.Markdown("", elem_id=elem_id, elem_classes="top-line")
+
+
+def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
     fn = functools.partial
-    with gr.Blocks(title="NiN garment classifier") as app:
+    note = websafety.retention_note(delete_after)
+    with gr.Blocks(title="NiN garment classifier", delete_cache=websafety.delete_cache(delete_after)) as app:
         gr.Markdown(ABOUT)
-        with gr.Row():
-            weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
-            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
+        with gr.Accordion("How it works", open=False):
+            gr.Markdown(ABOUT_MORE)
         with gr.Tabs():
             with gr.Tab("Draw", id="draw"):
                 with gr.Row():
@@ -61,17 +79,21 @@ def build(models):
                             label="Draw a garment", type="filepath", image_mode="RGBA",
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
+                        sketch_top = top_line("sketch-top1")
                         sketch_button = gr.Button("Predict", variant="primary")
-                    sketch_out = guesses("sketch-label")
+                        gr.Markdown(note, elem_classes="retention")
+                    sketch_label, sketch_view, sketch_cam = guesses("sketch-label")
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
                     with gr.Column():
                         upload = gr.Image(label="Photo or image of a garment", type="filepath", image_mode=None,
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
+                        upload_top = top_line("upload-top1")
                         upload_button = gr.Button("Predict", variant="primary")
+                        gr.Markdown(note, elem_classes="retention")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
                                     examples_per_page=30)
-                    upload_out = guesses("upload-label")
+                    upload_label, upload_view, upload_cam = guesses("upload-label")
             with gr.Tab("Architecture", id="architecture"):
                 gr.Markdown(PIPELINE)
                 arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
@@ -84,24 +106,54 @@ def build(models):
                 with gr.Row():
                     curves = gr.Image(label="Training curves", interactive=False)
                     confusion = gr.Image(label="Confusion matrix (test set)", interactive=False)
+        # Below the tabs, so that on a phone the drawing square comes right after the title.
+        with gr.Row():
+            weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
+            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
+        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam]
+        upload_shown = [upload_label, upload_top, upload_view, upload_cam]
         # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
         common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
-        sketch_button.click(fn(demo.predict_sketch, models), sketch_in, sketch_out, api_name="predict_sketch", **common)
-        upload_button.click(fn(demo.predict_upload, models), upload_in, upload_out, api_name="predict_upload", **common)
-        live = dict(trigger_mode="always_last", show_progress="hidden", api_visibility="private", **common)
-        # The editor's live value is only an id until Gradio's own preprocess fetches the layers.
-        sketch.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **dict(live, preprocess=True))
-        upload.change(demo.unless_empty(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
-        for control in (top_k, weights):
-            control.change(demo.quietly(fn(demo.predict_sketch, models)), sketch_in, sketch_out, **live)
-            control.change(demo.unless_empty(fn(demo.predict_upload, models)), upload_in, upload_out, **live)
+        page = dict(api_visibility="private", **common)  # the page's own events: not part of the API
+        live = dict(trigger_mode="always_last", show_progress="hidden", **page)
+
+        # The public API (docs: README, "API"): the Label value alone, or with the pictures.
+        # Its events hang on a trigger nobody clicks, so the page never runs them.
+        api = gr.Button(visible=False)
+        api.click(fn(demo.predict_upload, models), upload_in, upload_label, api_name="predict_upload", **common)
+        api.click(fn(demo.predict_sketch, models), sketch_in, sketch_label, api_name="predict_sketch", **common)
+        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam],
+                  api_name="explain_upload", **common)
+        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam],
+                  api_name="explain_sketch", **common)
         arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
+
+        sketch_button.click(fn(demo.show_sketch, models), sketch_in, sketch_shown, **page)
+        upload_button.click(fn(demo.show_upload, models), upload_in, upload_shown, **page)
+        # The editor's live value is only an id until Gradio's own preprocess fetches the layers; the
+        # files that preprocess writes are handed to delete_cache.
+        sketch.change(websafety.track_cache_files(sketch, demo.quietly(fn(demo.show_sketch, models))),
+                      sketch_in, sketch_shown, **dict(live, preprocess=True))
+        upload.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
+        for control in (top_k, weights):
+            control.change(demo.quietly(fn(demo.show_sketch, models)), sketch_in, sketch_shown, **live)
+            control.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
         weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(None, js=SELECT_BRUSH)
     return app
+
+
+def positive_seconds(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 second")
+    return value
 
 
 def main(argv=None):
@@ -114,17 +166,27 @@ def main(argv=None):
                    help=f"how the network runs on the CPU (default: {APP_RUNTIME} where exported, else keras; "
                         "see bench/RESULTS.md)")
     p.add_argument("--max-batch-size", type=int, default=16, help="requests that may share one forward pass")
+    p.add_argument("--delete-after", type=positive_seconds, default=websafety.DEFAULT_DELETE_AFTER, metavar="SECONDS",
+                   help="delete uploads, drawings and output pictures this long after they were made (default: 1 hour)")
     args = p.parse_args(argv)
+    websafety.limit_malloc_arenas()  # before any thread: memory stays flat under load
     try:
         models = demo.Models(args.weights, args.runtime, args.max_batch_size)
     except WeightsError as e:
         sys.exit(f"error: {e}")
-    app = build(models)
-    try:  # share only when asked; uploads up to the pipeline's limit; files: uploads and examples only
-        app.queue(max_size=256).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                       max_file_size=demo.MAX_UPLOAD_BYTES, allowed_paths=[str(demo.EXAMPLES_DIR)])
+    app = build(models, args.delete_after)
+    try:  # share only when asked; our own start line instead of Gradio's (which suggests share=True)
+        _, local_url, share_url = app.queue(max_size=256).launch(
+            server_name=args.host, server_port=args.port, share=args.share, quiet=True, prevent_thread_lock=True,
+            css=CSS, **websafety.launch_settings())
     except OSError as e:  # e.g. the port is taken
         sys.exit(f"error: cannot serve on {args.host}:{args.port}: {str(e).splitlines()[0] if str(e) else e!r}")
+    websafety.start_folder_pruner(args.delete_after)
+    if share_url:
+        print(f"NiN garment classifier on {local_url} and publicly on {share_url}", flush=True)
+    else:
+        print(f"NiN garment classifier on {local_url} (add --share for a public link)", flush=True)
+    app.block_thread()
 
 
 if __name__ == "__main__":

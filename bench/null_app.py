@@ -1,6 +1,7 @@
-"""A do-nothing app with the same API as app.py: Gradio's own floor for the benchmark.
+"""A do-nothing app with the same API shape as app.py: Gradio's own floor for the benchmark.
 
-    python bench/null_app.py --port 7870
+    python bench/null_app.py --port 7870              # /predict_upload answers a fixed Label value
+    python bench/null_app.py --port 7870 --pictures   # ... and two 224x224 PNGs, as /explain_upload does
 """
 import argparse
 import os
@@ -12,33 +13,35 @@ import numpy as np
 from PIL import Image
 
 LABEL = {"T-shirt/top": 0.7, "Shirt": 0.2, "Pullover": 0.1}
-# Two 224x224 PNGs like the real app's outputs, written once into Gradio's cache and returned as
-# paths, as the real app does (an array would be re-saved by Gradio on every request, in place,
-# and concurrent downloads of it fail: see nin/demo.py output_file).
-CACHE = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "null-app"
-CACHE.mkdir(parents=True, exist_ok=True)
-IMAGES = []
-for i, value in enumerate((0, 255)):
-    IMAGES.append(str(CACHE / f"output{i}.png"))
-    Image.fromarray(np.full((224, 224, 3), value, np.uint8)).save(IMAGES[-1])
 
 
-def nothing(image, k, weights):
-    return LABEL, IMAGES[0], IMAGES[1]
+def picture_files():
+    """Two 224x224 PNGs like the real app's pictures, written once into Gradio's cache and returned
+    as paths, as the real app does (an array would be re-saved by Gradio on every request)."""
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "null-app"
+    cache.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i, value in enumerate((0, 255)):
+        files.append(str(cache / f"output{i}.png"))
+        Image.fromarray(np.full((224, 224, 3), value, np.uint8)).save(files[-1])
+    return files
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=7870)
+    p.add_argument("--pictures", action="store_true", help="also return two pictures (the app's /explain_upload)")
     args = p.parse_args()
+    pictures = picture_files() if args.pictures else []
     with gr.Blocks() as app:
         weights = gr.Dropdown(["modern"], value="modern")
         k = gr.Slider(1, 10, value=3, step=1)
         image = gr.Image(type="filepath", image_mode=None)
-        outputs = [gr.Label(), gr.Image(), gr.Image()]
-        gr.Button().click(nothing, [image, k, weights], outputs, api_name="predict_upload",
+        outputs = [gr.Label()] + [gr.Image() for _ in pictures]
+        fn = (lambda image, k, weights: (LABEL, *pictures)) if pictures else (lambda image, k, weights: LABEL)
+        gr.Button().click(fn, [image, k, weights], outputs, api_name="predict_upload",
                           preprocess=False, concurrency_limit=16)
-    app.queue(max_size=256).launch(server_name="127.0.0.1", server_port=args.port)
+    app.queue(max_size=256).launch(server_name="127.0.0.1", server_port=args.port, quiet=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """What the Gradio app does when a person draws, uploads or opens a tab (app.py only wires it).
 
 Inputs arrive raw (the app sets preprocess=False) so every file is decoded here, by our own
-pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback.
+pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback. What the
+app refuses, limits and deletes is in nin/websafety.py.
+
+Three answers to the same input: predict_* (the public API: the Label value only, at Gradio's own
+floor), explain_* (the Label value and the two pictures), show_* (the page: also a one-line top
+guess, shown under the input on a phone).
 """
 import functools
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 # No network at run time: Gradio's usage analytics and version check are off unless asked for.
@@ -15,66 +19,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import numpy as np
 
+from nin import websafety
+from nin.architecture import layer_rows
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
-from nin.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
+from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
 from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
-EXAMPLES_DIR = ROOT / "examples"
 DEFAULT_TOP_K = 3
-URL_REFUSED = "Images must be uploaded, not given as a URL."
 log = logging.getLogger("nin.demo")
-
-
-def _refuse_downloads():
-    """No network at run time. Gradio fetches URLs in two places: a file input given as a URL is
-    downloaded before our code runs, and GET /gradio_api/file=<http(s) URL> streams that URL back
-    (public hosts only). Both are refused: the first with the same sentence as a URL reaching us."""
-    from fastapi import HTTPException
-    from gradio import processing_utils, routes
-
-    async def refuse_async(url, *args, **kwargs):
-        raise gr.Error(URL_REFUSED, print_exception=False)
-
-    def refuse(url, *args, **kwargs):
-        raise gr.Error(URL_REFUSED, print_exception=False)
-
-    async def refuse_route(url, *args, **kwargs):
-        raise HTTPException(403, "This app does not fetch remote files.")
-
-    for module, name, stub in ((processing_utils, "async_ssrf_protected_download", refuse_async),
-                               (processing_utils, "ssrf_protected_download", refuse),
-                               (processing_utils, "save_url_to_cache", refuse),
-                               (routes, "secure_url_stream_response", refuse_route)):
-        if not hasattr(module, name):  # a Gradio upgrade moved it: tests/test_reliability.py will tell
-            log.warning("cannot disable %s.%s; remote files may be fetched", module.__name__, name)
-        setattr(module, name, stub)
-
-
-_refuse_downloads()
-
-
-def allowed_roots():
-    """Folders the app may read user files from: Gradio's upload cache and our examples."""
-    cache = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
-    return [Path(cache).resolve(), EXAMPLES_DIR.resolve()]
-
-
-def _local_path(value):
-    """The file path inside a raw Gradio file payload, refusing anything outside allowed_roots()."""
-    path = value.get("path") if isinstance(value, dict) else value
-    if path is None:
-        return None
-    if not isinstance(path, (str, os.PathLike)):
-        raise PreprocessError("The input is not an uploaded file; upload an image.")
-    if str(path).lower().startswith(("http://", "https://", "data:", "ftp://", "file:")):
-        raise PreprocessError(URL_REFUSED)
-    try:
-        p = Path(path).resolve()  # follows symlinks and '..'
-    except (OSError, ValueError, RuntimeError):
-        raise PreprocessError("The input is not an uploaded file; upload an image.") from None
-    if not any(p.is_relative_to(r) for r in allowed_roots()):
-        raise PreprocessError("That file is not available to this app; upload it instead.")
-    return str(p)
+websafety.refuse_downloads()
+websafety.make_delete_cache_robust()
 
 
 def clamp_top_k(k):
@@ -123,7 +77,7 @@ def _prepared(prepare, value):
     """prepare(value), with every failure turned into a gr.Error holding one sentence."""
     try:
         return prepare(value)
-    except PreprocessError as e:
+    except (PreprocessError, websafety.Refused) as e:
         raise gr.Error(str(e), print_exception=False) from None
     except Exception:  # a bug or an exotic file: log it for us, one sentence for the user
         log.exception("preprocessing failed")
@@ -137,62 +91,122 @@ def output_file(rgb):
     Returning the array would let Gradio save it itself, and Gradio rewrites the file of equal
     images in place: under load, a browser fetching one request's picture while another request
     rewrites it gets a truncated file (seen as 'Too little data for declared Content-Length').
-    A file inside the cache is served as it is, never copied or rewritten.
+    A file inside the cache is served as it is, never copied or rewritten; Gradio's delete_cache
+    deletes it `--delete-after` seconds after it was last handed out.
     """
     import hashlib
     import io
+    import tempfile
 
     from PIL import Image
 
     buf = io.BytesIO()
     Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, "PNG")
     data = buf.getvalue()
-    folder = allowed_roots()[0] / "nin-outputs"
+    folder = websafety.cache_dir() / websafety.OUTPUTS_FOLDER
     path = folder / f"{hashlib.sha256(data).hexdigest()[:40]}.png"
-    if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    try:
+        os.utime(path)  # handed out again: delete_cache ages files by ctime, so restart its clock
+        return str(path)
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return str(path)
 
 
-def _outputs(models, image28, k, weights_label):
+def _upload28(image):
+    return _prepared(lambda v: prepare_upload(websafety.local_path(v) if v is not None else None), image)
+
+
+def _sketch_sources(sketch):
+    if not isinstance(sketch, dict):
+        return websafety.local_path(sketch) if sketch is not None else None
+    layers = sketch.get("layers") or []
+    if not isinstance(layers, (list, tuple)):
+        layers = [layers]
+    return {"background": None,
+            "layers": [websafety.local_path(l) for l in layers if l],
+            "composite": websafety.local_path(sketch["composite"]) if sketch.get("composite") else None}
+
+
+def _sketch28(sketch):
+    return _prepared(lambda v: prepare_sketch(_sketch_sources(v)), sketch)
+
+
+def _forward(models, image28, weights_label):
     try:
-        probs, maps = models.get(weights_label).forward_one(image28)
-        best = int(np.argmax(probs))
-        return (top_k(probs, k), output_file(model_view(image28)),
-                output_file(cam_overlay(image28, maps[..., best])))
+        return models.get(weights_label).forward_one(image28)
     except Exception:
         log.exception("inference failed")
         raise gr.Error(MODEL_FAILED, print_exception=False) from None
 
 
+def _label(models, image28, k, weights_label):
+    probs, _ = _forward(models, image28, weights_label)
+    return top_k(probs, clamp_top_k(k))
+
+
+def _explained(models, image28, k, weights_label):
+    """(Label value, what the model sees, where it looked) as files in the cache."""
+    probs, maps = _forward(models, image28, weights_label)
+    try:
+        cam = cam_overlay(image28, maps[..., int(np.argmax(probs))])
+        return top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam)
+    except Exception:
+        log.exception("drawing the output pictures failed")
+        raise gr.Error(MODEL_FAILED, print_exception=False) from None
+
+
+def top_line(label_value):
+    """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input)."""
+    if not label_value:
+        return ""
+    name, p = next(iter(label_value.items()))
+    return f"**{name}** {p:.0%}"
+
+
+def _shown(explained):
+    label, seen, cam = explained
+    return label, top_line(label), seen, cam
+
+
+# The public API: the Label value only (no pictures to encode and download).
 def predict_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
-    """Label value, what the model sees, class activation map; gr.Error with one sentence on bad input."""
-    image28 = _prepared(lambda v: prepare_upload(_local_path(v) if v is not None else None), image)
-    return _outputs(models, image28, clamp_top_k(k), weights_label)
-
-
-def _sketch_sources(sketch):
-    if not isinstance(sketch, dict):
-        return _local_path(sketch) if sketch is not None else None
-    layers = sketch.get("layers") or []
-    if not isinstance(layers, (list, tuple)):
-        layers = [layers]
-    return {"background": None,
-            "layers": [_local_path(l) for l in layers if l],
-            "composite": _local_path(sketch["composite"]) if sketch.get("composite") else None}
+    """Label value {class: probability} of the top-k classes; gr.Error with one sentence on bad input."""
+    return _label(models, _upload28(image), k, weights_label)
 
 
 def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    image28 = _prepared(lambda v: prepare_sketch(_sketch_sources(v)), sketch)
-    return _outputs(models, image28, clamp_top_k(k), weights_label)
+    return _label(models, _sketch28(sketch), k, weights_label)
+
+
+# The pictures, for API users who want them: Label value, what the model sees, the class activation map.
+def explain_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
+    return _explained(models, _upload28(image), k, weights_label)
+
+
+def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
+    return _explained(models, _sketch28(sketch), k, weights_label)
+
+
+# The page: the explained answer and its top line.
+def show_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
+    return _shown(explain_upload(models, image, k, weights_label))
+
+
+def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
+    return _shown(explain_sketch(models, sketch, k, weights_label))
+
+
+SHOWN_NOTHING = (None, "", None, None)
 
 
 def quietly(fn):
@@ -201,7 +215,7 @@ def quietly(fn):
         try:
             return fn(*args)
         except gr.Error:
-            return None, None, None
+            return SHOWN_NOTHING
     return run
 
 
@@ -209,16 +223,14 @@ def unless_empty(fn):
     """For live updates of the upload: no image clears the outputs; a bad file still says why."""
     def run(image, *rest):
         if image is None:
-            return None, None, None
+            return SHOWN_NOTHING
         return fn(image, *rest)
     return run
 
 
 @functools.lru_cache(maxsize=1)
 def _architecture_table():
-    from nin.summary import layer_table
-
-    rows = layer_table()
+    rows = layer_rows()  # computed without Keras: the server stays free of TensorFlow
     table = [[r["layer"], r["type"], r["kernel/stride"], r["output shape"], r["parameters"]] for r in rows]
     table.append(["total", "", "", "", sum(r["parameters"] for r in rows)])
     return tuple(tuple(r) for r in table)
@@ -260,4 +272,5 @@ def model_card(models, weights_label=None):
 
 def example_files():
     """Shipped example images: test-set garments as photos would show them, and photo-like ones."""
-    return sorted(str(p) for p in EXAMPLES_DIR.glob("*.png")) + sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
+    folder = websafety.EXAMPLES_DIR
+    return sorted(str(p) for p in folder.glob("*.png")) + sorted(str(p) for p in folder.glob("*.jpg"))

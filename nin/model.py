@@ -3,13 +3,13 @@
 Written against Keras 3 (`import keras`) so the same code runs on TensorFlow (here, the app)
 and on JAX (the GPU machine).
 """
-import keras
 import numpy as np
 
-IMAGE_SIZE = 224  # the seed feeds 224x224 grey images
-NUM_CLASSES = 10
-# (channels, kernel, stride, padding) of the four NiN blocks, as in the seed
-BLOCKS = [(96, 11, 4, "valid"), (256, 5, 1, "same"), (384, 3, 1, "same"), (NUM_CLASSES, 3, 1, "same")]
+from nin.quiet import import_keras
+
+keras = import_keras()  # TensorFlow's start-up lines filtered (nin/quiet.py)
+
+from nin.architecture import BLOCKS, IMAGE_SIZE, NUM_CLASSES  # noqa: E402 (the shape, as data)
 CAM_LAYER = 7  # index of the last NiN block: one 5x5 map per class before global average pooling
 
 

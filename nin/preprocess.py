@@ -38,8 +38,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB (MiB), the same limit the app gives Gradio
-MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
+from nin.websafety import MAX_PIXELS, MAX_UPLOAD_BYTES  # the limits live with the app's web safety
+
 WORK_SIZE = 512  # images are reduced to at most this before analysis: fast, and plenty for 28 px
 # Only these decoders ever see an upload: common formats, and none that runs an external program
 # (Pillow's EPS plugin calls Ghostscript) or is rarely exercised.

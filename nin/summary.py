@@ -2,8 +2,11 @@
 
     python -m nin.summary [--plot docs/architecture.png]
 """
-import keras
 import numpy as np
+
+from nin.quiet import import_keras
+
+keras = import_keras()
 
 from nin.model import IMAGE_SIZE, build_nin
 

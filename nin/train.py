@@ -21,8 +21,11 @@ import platform
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
+
+from nin.quiet import import_keras
+
+keras = import_keras()  # before nin's modules, so TensorFlow's start-up lines are filtered
 
 from nin import data, evaluate, model as nin_model, weights
 

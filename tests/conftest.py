@@ -1,4 +1,5 @@
 """Shared fixtures: the real data set, the shipped weights, and the real app on loopback."""
+import contextlib
 import os
 import socket
 import subprocess
@@ -49,29 +50,37 @@ def wait_for_app(proc, url, log_path, limit_s):
     pytest.fail(f"app did not answer within {limit_s} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """`python app.py` as a user starts it, on a free loopback port; stopped after the session."""
+@contextlib.contextmanager
+def running_app(args=(), cache_dir=None, log_path=None, limit_s=180):
+    """`python app.py ARGS` as a user starts it, on a free loopback port: yields (url, process);
+    stopped afterwards. Its output (stdout and stderr) goes to log_path."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "app-server.log", "w")
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False",
-               GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio-cache")))
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    log_path = Path(log_path or ARTIFACTS / "app-server.log")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    if cache_dir:
+        env["GRADIO_TEMP_DIR"] = str(cache_dir)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for_app(proc, url, Path(log.name), 180)
-    except BaseException:
-        proc.kill()
-        raise
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        wait_for_app(proc, url, log_path, limit_s)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app with its default settings; stopped after the session."""
+    with running_app(cache_dir=tmp_path_factory.mktemp("gradio-cache")) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -212,6 +212,12 @@ def test_draw_and_predict(page):
     print("drawing predicted as", headline)
 
 
+def test_page_says_how_long_images_are_kept(page):
+    note = visible(page.get_by_text("Images are deleted from this server after 1 hour and never leave it."))
+    expect(note).to_be_visible()
+    expect(page.locator("#sketch-top1")).to_be_hidden()  # a wide screen shows the guesses beside the drawing
+
+
 def test_draw_predicts_live_without_button(page):
     open_tab(page, "Draw")
     draw_tshirt(page)
@@ -313,4 +319,61 @@ def test_model_tab(page):
         img = image_block(page, name).locator("img")
         expect(img).to_be_visible(timeout=WAIT)
     shot(page, "model")
+    assert not page.js_errors, page.js_errors
+
+
+# --- on a phone: touch drawing, the top guess in the same screen as the drawing square ---
+
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    pg.set_default_timeout(WAIT)
+    pg.js_errors = []
+    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+    pg.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
+    expect(pg.locator("#sketch")).to_be_visible(timeout=WAIT)
+    yield pg
+    context.close()
+
+
+def touch_draw(page, points, steps=6):
+    """One finger stroke through `points` (the drawing square's 0..1 coordinates), as real touch events."""
+    sq = drawing_square(page)
+    at = lambda u, v: {"x": sq["x"] + u * sq["width"], "y": sq["y"] + v * sq["height"]}  # noqa: E731
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at(*points[0])]})
+    for (u0, v0), (u1, v1) in zip(points, points[1:]):
+        for t in range(1, steps + 1):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+                at(u0 + (u1 - u0) * t / steps, v0 + (v1 - v0) * t / steps)]})
+    with page.expect_request(lambda r: "/gradio_api/queue/join" in r.url, timeout=WAIT):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    return sq
+
+
+def test_phone_touch_drawing_shows_the_guess_beside_the_square(phone):
+    """At 390x844, a person drawing with a finger sees the top guess appear without scrolling."""
+    page = phone
+    select_brush(page)
+    sq = drawing_square(page)
+    assert sq["y"] >= 0 and sq["y"] + sq["height"] <= 844, f"the drawing square is not on the first screen: {sq}"
+    touch_draw(page, TSHIRT)
+    img = Image.open(BytesIO(page.screenshot(clip=sq))).convert("L")
+    assert min(img.getdata()) < 100, "the finger stroke left no ink in the square"
+    top = page.locator("#sketch-top1")
+    expect(top).to_have_text(re.compile(r"^\s*(" + "|".join(re.escape(c) for c in CLASSES) + r") \d{1,3}%\s*$"),
+                             timeout=WAIT)
+    assert page.evaluate("window.scrollY") == 0, "the page scrolled"
+    box = top.bounding_box()
+    assert box["y"] >= sq["y"] + sq["height"] - 1, (box, sq)  # under the square ...
+    assert box["y"] + box["height"] <= 844, (box, sq)  # ... and in the same screen
+    sq_after = drawing_square(page)
+    assert abs(sq_after["y"] - sq["y"]) < 1, "the square moved while the guess appeared"
+    expect(page.locator("#sketch-label [data-testid='label-output-value']")).to_have_text(
+        top.inner_text().strip().rsplit(" ", 1)[0])  # the line agrees with the full guesses further down
+    shot(page, "phone_draw", full_page=False)
     assert not page.js_errors, page.js_errors

@@ -26,6 +26,14 @@ def test_parameter_count_is_the_seeds():
     assert "1,992,166" in format_table(layer_table())
 
 
+def test_the_apps_keras_free_table_is_the_keras_forward_pass():
+    """The app shows nin.architecture's table (no TensorFlow in the server); it must be the real network's."""
+    from nin.architecture import layer_rows
+
+    assert layer_rows() == layer_table()
+    assert layer_rows(160) == layer_table(image_size=160)
+
+
 def test_each_block_is_conv_then_two_1x1_convs_with_relu():
     net = build_nin()
     blocks = [l for l in net.layers if isinstance(l, keras.Sequential)]

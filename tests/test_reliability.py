@@ -123,7 +123,7 @@ def assert_clear(error, *words):
 
 
 def assert_label(result, k=3):
-    label = result[0]
+    label = result[0] if isinstance(result, (tuple, list)) else result  # /explain_* or /predict_* (label only)
     assert isinstance(label, dict) and len(label["confidences"]) == k, label
     probs = [c["confidence"] for c in label["confidences"]]
     assert all(0 <= p <= 1 for p in probs) and probs == sorted(probs, reverse=True)
@@ -184,9 +184,10 @@ def test_top_k_is_clamped(client):
     from gradio_client import handle_file
 
     image = handle_file(example("0002_trouser"))
-    assert len(client.predict(image, 0, api_name="/predict_upload")[0]["confidences"]) == 1
-    assert len(client.predict(image, 99, api_name="/predict_upload")[0]["confidences"]) == 10
-    assert len(client.predict(image, -5, api_name="/predict_upload")[0]["confidences"]) == 1
+    assert len(client.predict(image, 0, api_name="/predict_upload")["confidences"]) == 1
+    assert len(client.predict(image, 99, api_name="/predict_upload")["confidences"]) == 10
+    assert len(client.predict(image, -5, api_name="/predict_upload")["confidences"]) == 1
+    assert len(client.predict(image, 99, api_name="/explain_upload")[0]["confidences"]) == 10
 
 
 def test_clamp_top_k_unit():
@@ -229,7 +230,7 @@ SECRETS = ["/etc/passwd", str(ROOT / "app.py"), str(ROOT / "weights" / "nin_mode
 
 def test_files_outside_the_app_are_not_read(app_url, files, tmp_path):
     """Gradio refuses FileData paths outside its upload cache (InvalidPathError: error, message null);
-    our _local_path refuses the rest (paths without FileData meta, '..', symlinks): nothing is read."""
+    nin.websafety.local_path refuses the rest (paths without FileData meta, '..', symlinks): nothing is read."""
     passwd = Path("/etc/passwd").read_text() if Path("/etc/passwd").is_file() else "root:x:0:0"
     first_line = passwd.splitlines()[0]
     cached = upload_raw(app_url, files["garment.png"])  # a real upload: tells us where the cache is
@@ -354,7 +355,7 @@ def test_load_mixed_good_and_bad(app_url, files):
           f"{len(results) / wall:.1f} req/s; latency p50 {latencies[len(latencies) // 2]:.2f} s, "
           f"p95 {latencies[int(len(latencies) * .95)]:.2f} s, max {latencies[-1]:.2f} s")
     assert len(results) == CLIENTS * REQUESTS
-    failures = [(k, Path(p).name, str(r)[:200]) for k, p, w, r, _ in good if not isinstance(r, tuple)]
+    failures = [(k, Path(p).name, str(r)[:200]) for k, p, w, r, _ in good if not isinstance(r, dict)]  # a Label value
     assert not failures, failures[:10]
     for kind, path, words, result, _ in good:
         assert_label(result)
@@ -377,7 +378,7 @@ def test_launch_settings(monkeypatch):
 
     monkeypatch.syspath_prepend(str(ROOT))
     import app as app_module
-    from nin import demo
+    from nin import demo, websafety
     from nin.preprocess import MAX_UPLOAD_BYTES
 
     class FakeModels:
@@ -385,15 +386,18 @@ def test_launch_settings(monkeypatch):
 
     calls = []
     monkeypatch.setattr(demo, "Models", lambda *args, **kw: FakeModels())
-    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: calls.append(kw))
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: calls.append(kw) or (None, "http://x/", None))
+    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: None)
+    monkeypatch.setattr(websafety, "start_folder_pruner", lambda *a: None)
     monkeypatch.setenv("GRADIO_SHARE", "True")
     app_module.main(["--port", "7999"])
     app_module.main(["--port", "7999", "--share"])
     off, on = calls
     assert off["share"] is False and on["share"] is True
     assert off["max_file_size"] == MAX_UPLOAD_BYTES == MAX_UPLOAD
-    assert off["allowed_paths"] == [str(demo.EXAMPLES_DIR)]
+    assert off["allowed_paths"] == [str(websafety.EXAMPLES_DIR)]
     assert off["server_name"] == "127.0.0.1"
+    assert off["run_history"] is False  # its page could upload visitors' runs to a Hugging Face bucket
     assert not off.get("show_error")
 
 
