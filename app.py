@@ -10,7 +10,7 @@ import sys
 
 import gradio as gr
 
-from nin import demo
+from nin import demo, inside
 from nin.inference import APP_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
 
@@ -48,12 +48,14 @@ def guesses(label_id):
 
 def build(models):
     fn = functools.partial
+    views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
     with gr.Blocks(title="NiN garment classifier") as app:
+        last_image = gr.State(None)  # the last good drawing or upload, for the inside view
         gr.Markdown(ABOUT)
         with gr.Row():
             weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
             top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Draw", id="draw"):
                 with gr.Row():
                     with gr.Column():
@@ -62,6 +64,7 @@ def build(models):
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
                         sketch_button = gr.Button("Predict", variant="primary")
+                        sketch_inside = gr.Button("Look inside the network", elem_id="sketch-inside")
                     sketch_out = guesses("sketch-label")
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
@@ -69,9 +72,14 @@ def build(models):
                         upload = gr.Image(label="Photo or image of a garment", type="filepath", image_mode=None,
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
                         upload_button = gr.Button("Predict", variant="primary")
+                        upload_inside = gr.Button("Look inside the network", elem_id="upload-inside")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
                                     examples_per_page=30)
                     upload_out = guesses("upload-label")
+            with gr.Tab("Inside the network", id="inside") as inside_tab:
+                gr.Markdown(inside.EXPLANATION + f"\n\nLayers from: {views.runtime()}.")
+                inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="auto",
+                                            object_fit="contain", elem_id="inside-gallery")
             with gr.Tab("Architecture", id="architecture"):
                 gr.Markdown(PIPELINE)
                 arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
@@ -101,6 +109,21 @@ def build(models):
         weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(None, js=SELECT_BRUSH)
+
+        # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
+        # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
+        quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+        sketch.change(inside.remember_sketch, [sketch, last_image], last_image, preprocess=True, **quiet)
+        upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
+        inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
+        inside_tab.select(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
+        weights.change(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
+        sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
+                            preprocess=False, **inside_out)
+        upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
+                            preprocess=False, **inside_out)
+        for button in (sketch_inside, upload_inside):
+            button.click(lambda: gr.Tabs(selected="inside"), None, tabs, api_visibility="private", queue=False)
     return app
 
 
