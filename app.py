@@ -119,9 +119,9 @@ def build(models):
         inside_tab.select(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
         weights.change(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
         sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
-                            preprocess=False, **inside_out)
+                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
         upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
-                            preprocess=False, **inside_out)
+                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
         for button in (sketch_inside, upload_inside):
             button.click(lambda: gr.Tabs(selected="inside"), None, tabs, api_visibility="private", queue=False)
     return app

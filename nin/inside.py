@@ -377,6 +377,9 @@ Grids show each layer's 16 most active channels (highest mean), numbered as in t
 colour scale per layer (black = 0). Dropout does nothing at inference: its grid equals the pooling
 before it. Click a picture to enlarge it."""
 
+API_DESCRIPTION = ("Every layer's output for this image: a gallery of (picture, caption); each caption starts with "
+                   "the layer's name and output shape as `python -m nin.summary` writes them, e.g. 'nin_block_1 (1, 54, 54, 96)'.")
+
 
 def gallery(views, image28, source, weights_label=None):
     """[(PNG path, caption)] for a gr.Gallery: one picture per step."""
