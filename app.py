@@ -78,7 +78,7 @@ def build(models):
                     upload_out = guesses("upload-label")
             with gr.Tab("Inside the network", id="inside") as inside_tab:
                 gr.Markdown(inside.EXPLANATION + f"\n\nLayers from: {views.runtime()}.")
-                inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="auto",
+                inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
                                             object_fit="contain", elem_id="inside-gallery")
             with gr.Tab("Architecture", id="architecture"):
                 gr.Markdown(PIPELINE)

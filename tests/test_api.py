@@ -70,4 +70,4 @@ def test_architecture_endpoint_returns_the_seed_table(client):
 
 def test_api_lists_exactly_the_public_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/predict_upload", "/predict_sketch", "/architecture"}
+    assert set(endpoints) == {"/predict_upload", "/predict_sketch", "/architecture", "/inside_upload", "/inside_sketch"}
