@@ -51,6 +51,7 @@ def build(models):
     views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
     with gr.Blocks(title="NiN garment classifier") as app:
         last_image = gr.State(None)  # the last good drawing or upload, for the inside view
+        shown_by_button = gr.State(False)  # "Look inside" has drawn the view: opening the tab need not
         gr.Markdown(ABOUT)
         with gr.Row():
             weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
@@ -116,14 +117,16 @@ def build(models):
         sketch.change(inside.remember_sketch, [sketch, last_image], last_image, preprocess=True, **quiet)
         upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
         inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
-        inside_tab.select(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
+        inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
+                          [inside_gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
         weights.change(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
         sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
                             api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
         upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
                             api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
-        for button in (sketch_inside, upload_inside):
-            button.click(lambda: gr.Tabs(selected="inside"), None, tabs, api_visibility="private", queue=False)
+        for button in (sketch_inside, upload_inside):  # switching tabs fires the tab's select event too
+            button.click(lambda: (gr.Tabs(selected="inside"), True), None, [tabs, shown_by_button],
+                         api_visibility="private", queue=False)
     return app
 
 

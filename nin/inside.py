@@ -460,8 +460,16 @@ remember_sketch = _remember(_sketch28, "your drawing")
 remember_upload = _remember(_upload28, "your upload")
 
 
-def inside_last(views, last, weights_label=None):
-    """The gallery for the last image drawn or uploaded, or for the example before there is one."""
+def inside_last(views, last, weights_label=None, shown_by_button=None):
+    """The gallery for the last image drawn or uploaded, or for the example before there is one.
+
+    Opening the tab also passes `shown_by_button`: True when "Look inside" opened it and is already
+    drawing the view, so nothing is computed twice; then the gallery is left as it is and the flag
+    cleared. (Returns (gallery, False) when given the flag, else the gallery.)"""
+    import gradio as gr
+
+    if shown_by_button is not None:
+        return (gr.skip() if shown_by_button else inside_last(views, last, weights_label)), False
     if not last:
         from nin.demo import EXAMPLES_DIR
 

@@ -65,6 +65,7 @@ def test_example_first_then_look_inside_the_upload(page):
     # the softmax picture is the Guesses: its caption starts its top three with the Guesses' headline
     assert texts[-1].split(": ", 1)[1].startswith(headline + " "), (texts[-1], headline)
     wait_until_idle(page)
+    expect(page.locator("#inside-gallery .caption-label").first).to_contain_text("your upload")  # nothing overwrote it
     thumbnails(page).nth(STEPS - 1).scroll_into_view_if_needed()
     shot(page, "inside_upload")
     assert not page.js_errors, page.js_errors

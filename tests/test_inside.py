@@ -189,3 +189,16 @@ def test_the_litert_view_runs_without_tensorflow():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_opening_the_tab_after_look_inside_computes_nothing_twice(app_models):
+    import gradio as gr
+
+    from nin.inside import inside_last
+
+    _, views = app_models
+    last = {"source": "your drawing", "image28": image("0018_bag").tolist()}
+    assert inside_last(views, last, None, True) == (gr.skip(), False)  # the button is drawing it already
+    shown, flag = inside_last(views, last, None, False)  # opened by hand: the last image, drawn now
+    assert flag is False and len(shown) == 13 and "your drawing" in shown[0][1]
+    assert "an example" in inside_last(views, None)[0][1]  # nothing drawn or uploaded yet
