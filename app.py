@@ -10,7 +10,7 @@ import sys
 
 import gradio as gr
 
-from nin import demo, websafety
+from nin import demo, inside, websafety
 from nin.inference import APP_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
 
@@ -67,11 +67,14 @@ def top_line(elem_id):
 def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
     fn = functools.partial
     note = websafety.retention_note(delete_after)
+    views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
     with gr.Blocks(title="NiN garment classifier", delete_cache=websafety.delete_cache(delete_after)) as app:
+        last_image = gr.State(None)  # the last good drawing or upload, for the inside view
+        shown_by_button = gr.State(False)  # "Look inside" has drawn the view: opening the tab need not
         gr.Markdown(ABOUT)
         with gr.Accordion("How it works", open=False):
             gr.Markdown(ABOUT_MORE)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Draw", id="draw"):
                 with gr.Row():
                     with gr.Column():
@@ -81,6 +84,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
                         sketch_top = top_line("sketch-top1")
                         sketch_button = gr.Button("Predict", variant="primary")
+                        sketch_inside = gr.Button("Look inside the network", elem_id="sketch-inside")
                         gr.Markdown(note, elem_classes="retention")
                     sketch_label, sketch_view, sketch_cam = guesses("sketch-label")
             with gr.Tab("Upload", id="upload"):
@@ -90,10 +94,15 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
                         upload_top = top_line("upload-top1")
                         upload_button = gr.Button("Predict", variant="primary")
+                        upload_inside = gr.Button("Look inside the network", elem_id="upload-inside")
                         gr.Markdown(note, elem_classes="retention")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
                                     examples_per_page=30)
                     upload_label, upload_view, upload_cam = guesses("upload-label")
+            with gr.Tab("Inside the network", id="inside") as inside_tab:
+                gr.Markdown(inside.EXPLANATION + f"\n\nLayers from: {views.runtime()}.")
+                inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
+                                            object_fit="contain", elem_id="inside-gallery")
             with gr.Tab("Architecture", id="architecture"):
                 gr.Markdown(PIPELINE)
                 arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
@@ -143,6 +152,24 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(None, js=SELECT_BRUSH)
+
+        # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
+        # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
+        quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+        sketch.change(websafety.track_cache_files(sketch, inside.remember_sketch), [sketch, last_image], last_image,
+                      preprocess=True, **quiet)
+        upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
+        inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
+        inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
+                          [inside_gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
+        weights.change(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
+        sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
+                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
+        upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
+                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
+        for button in (sketch_inside, upload_inside):  # switching tabs fires the tab's select event too
+            button.click(lambda: (gr.Tabs(selected="inside"), True), None, [tabs, shown_by_button],
+                         api_visibility="private", queue=False)
     return app
 
 

@@ -10,6 +10,9 @@
    concurrent users (throughput); and the app's /explain_upload (the two pictures as well) against
    the null app returning two pictures.
 4. Cold start: process start to first answered prediction.
+5. The "Inside the network" view: every-layer forward pass (LiteRT export vs Keras compiled
+   function), the whole view in process (goal p50 <= 300 ms), and /inside_upload end to end.
+   `--inside-only` runs just this part and replaces its section in bench/RESULTS.md.
 All ratios compare figures measured in this same run: the machines are shared and noisy.
 """
 import argparse
@@ -220,6 +223,83 @@ def goals(app):
     return p50, rps, p50 <= GOAL_P50 and rps >= GOAL_RPS and real["errors"] == 0
 
 
+def bench_inside(quick=False):
+    """p50s of the inside view: layer forward per runtime, phases and whole view in process, end to end."""
+    from nin import demo, inside
+    from nin.preprocess import prepare_upload
+
+    n = 10 if quick else 40
+    p50 = lambda fn: statistics.median([_timed(fn) for _ in range(n)])  # noqa: E731 (after a warm-up call)
+    image28 = prepare_upload(EXAMPLE)
+    x = image28[None, ..., None].astype(np.float32)
+    res = {"forward": {}, "view": {}}
+    for runtime in (None, "keras"):  # the app's default (int8 Guesses, LiteRT layers), and --runtime keras
+        models = demo.Models(runtime=runtime)
+        views = inside.InsideViews(models)
+        runner = views.runners[models.default]
+        runner(x)
+        res["forward"][runner.runtime] = p50(lambda: runner(x))
+        view = views.view(image28, "bench")
+        pictures = view.pictures()
+        phases = {"layer forward + Guesses": p50(lambda: views.view(image28, "bench")),
+                  "pictures": p50(view.pictures),
+                  "PNG files": p50(lambda: [demo.output_file(p, compress_level=1) for p, _ in pictures])}
+        inside.inside_upload(views, str(EXAMPLE))
+        whole = p50(lambda: inside.inside_upload(views, str(EXAMPLE)))
+        res["view"][f"{models.get(None).classifier.runtime} Guesses, {runner.runtime} layers"] = dict(phases, whole=whole)
+        print(f"  inside view ({runner.runtime}): forward {res['forward'][runner.runtime] * 1000:.1f} ms, "
+              f"whole view p50 {whole * 1000:.0f} ms  {phases}", flush=True)
+    from gradio_client import Client, handle_file
+
+    proc, url, _ = start_server([sys.executable, "app.py"], free_port())
+    try:
+        clients = {True: Client(url, verbose=False), False: Client(url, verbose=False, download_files=False)}
+        for api, download in (("/predict_upload", True), ("/inside_upload", False), ("/inside_upload", True)):
+            args = (handle_file(str(EXAMPLE)),) if api == "/inside_upload" else (handle_file(str(EXAMPLE)), 3)
+            clients[download].predict(*args, api_name=api)
+            key = api + ("" if download else " (no downloads)")
+            res[key] = p50(lambda: clients[download].predict(*args, api_name=api))
+            print(f"  {key} end to end p50 {res[key] * 1000:.0f} ms", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    return res
+
+
+INSIDE_HEADING = "## Inside the network view"
+
+
+def inside_report(res, note=""):
+    lines = [INSIDE_HEADING, "",
+             f"`python -m nin.bench --inside-only` ({machine()}, {datetime.date.today()}){'; ' + note if note else ''}. "
+             "Median of repeated calls after a warm-up; one 28×28 image (`examples/0002_trouser.png`).", "",
+             "| every-layer forward pass, batch 1 | p50 ms |", "|---|---:|"]
+    for name, s in res["forward"].items():
+        lines.append(f"| {name} | {s * 1000:.1f} |")
+    lines += ["", "| whole view in process (preprocess, layers, Guesses, 13 pictures, PNG files) | "
+              "layers + Guesses ms | pictures ms | PNG ms | **whole p50 ms** (goal ≤ 300) |", "|---|---:|---:|---:|---:|"]
+    for name, r in res["view"].items():
+        lines.append(f"| {name} | {r['layer forward + Guesses'] * 1000:.1f} | {r['pictures'] * 1000:.0f} | "
+                     f"{r['PNG files'] * 1000:.0f} | **{r['whole'] * 1000:.0f}** |")
+    lines += ["", "End to end through `gradio_client` on loopback, the real app (int8 Guesses, LiteRT layers):", "",
+              "| request | p50 ms |", "|---|---:|",
+              f"| `/predict_upload` (the Label only) | {res['/predict_upload'] * 1000:.0f} |",
+              f"| `/inside_upload`, answer only (`download_files=False`: captions and picture URLs) | "
+              f"{res['/inside_upload (no downloads)'] * 1000:.0f} |",
+              f"| `/inside_upload`, the client also downloads the 13 pictures one after another | "
+              f"{res['/inside_upload'] * 1000:.0f} |"]
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(text, heading, section):
+    """text with the section under `heading` (up to the next '## ') replaced, or section appended."""
+    start = text.find(heading)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section
+    end = text.find("\n## ", start + len(heading))
+    return text[:start] + section + (text[end + 1:] if end >= 0 else "")
+
+
 def report(gflops, flops, rows, app, note=None):
     floor_ms = flops / (gflops * 1e9) * 1000
     base = {b: ms for name, b, ms, _ in rows if name.startswith("keras compiled")}
@@ -254,16 +334,24 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     p.add_argument("--no-app", action="store_true", help="model forward only")
+    p.add_argument("--inside-only", action="store_true", help="only the inside view; replaces its section of --out")
     p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     p.add_argument("--note", help="a line for RESULTS.md on the conditions, e.g. what else ran on the machine")
     args = p.parse_args(argv)
     print(f"machine: {machine()}")
+    if args.inside_only:
+        section = inside_report(bench_inside(args.quick), args.note or "")
+        out = Path(args.out)
+        out.write_text(replace_section(out.read_text() if out.is_file() else "# Benchmark results\n", INSIDE_HEADING, section))
+        print(section)
+        print(f"wrote {args.out}")
+        return
     gflops = matmul_gflops(reps=2 if args.quick else 5)
     flops = forward_flops()
     print(f"matmul {gflops:.0f} GFLOP/s; forward {flops / 1e9:.3f} GFLOP/image")
     rows = bench_forward(args.quick)
     app = None if args.no_app else bench_app(args.quick)
-    text = report(gflops, flops, rows, app, args.note)
+    text = report(gflops, flops, rows, app, args.note) + "\n" + inside_report(bench_inside(args.quick), args.note or "")
     print(text)
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")

@@ -84,7 +84,7 @@ def _prepared(prepare, value):
         raise gr.Error(READ_FAILED, print_exception=False) from None
 
 
-def output_file(rgb):
+def output_file(rgb, compress_level=6):
     """An output image as a PNG in Gradio's cache, written once (temp file + rename) under a name
     taken from its content.
 
@@ -101,7 +101,7 @@ def output_file(rgb):
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, "PNG")
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, "PNG", compress_level=compress_level)
     data = buf.getvalue()
     folder = websafety.cache_dir() / websafety.OUTPUTS_FOLDER
     path = folder / f"{hashlib.sha256(data).hexdigest()[:40]}.png"

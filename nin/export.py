@@ -6,6 +6,8 @@
   logits [N,10] and class maps [N,5,5,10]) that TensorFlow Serving can load.
 - tflite-fp32 / tflite-int8: LiteRT flat buffers for the app's --runtime (XNNPACK on CPU).
   int8 is full-integer post-training quantisation calibrated on training images.
+- tflite-layers: LiteRT float32 whose outputs are the 224x224 resize and every layer's output
+  (signature outputs named after the layers), for the app's "Inside the network" view.
 Each .tflite gets a .json beside it with the sha256 of the weights it was made from.
 """
 import argparse
@@ -20,7 +22,7 @@ import numpy as np
 
 from nin.weights import DEFAULT_WEIGHTS, atomic_write, load_net
 
-FORMATS = ("savedmodel", "tflite-fp32", "tflite-int8")
+FORMATS = ("savedmodel", "tflite-fp32", "tflite-int8", "tflite-layers")
 
 
 def sha256(path):
@@ -54,8 +56,15 @@ def representative_images(n=300, seed=0):
 def export_tflite(net, weights_path, kind, calibration=300):
     import tensorflow as tf
 
+    made_from = {"format": kind, "weights": Path(weights_path).name, "weights_sha256": sha256(weights_path)}
     with tempfile.TemporaryDirectory() as tmp:
-        export_savedmodel(net, Path(tmp) / "sm")
+        if kind == "tflite-layers":  # outputs keyed by layer name; the view reads them by name
+            from nin.inside import layer_model, layer_rows
+
+            layer_model(net).export(str(Path(tmp) / "sm"), format="tf_saved_model", verbose=False)
+            made_from["layers"] = layer_rows(net)  # kernel/stride for the captions, without Keras
+        else:
+            export_savedmodel(net, Path(tmp) / "sm")
         converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(tmp) / "sm"))
         if kind == "tflite-int8":
             images = representative_images(calibration)
@@ -68,8 +77,7 @@ def export_tflite(net, weights_path, kind, calibration=300):
         flat = converter.convert()
     out = tflite_path(weights_path, kind)
     atomic_write(out, lambda tmp: Path(tmp).write_bytes(flat))
-    atomic_write(out.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(
-        {"format": kind, "weights": Path(weights_path).name, "weights_sha256": sha256(weights_path)}, indent=2)))
+    atomic_write(out.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(made_from, indent=2)))
     return out
 
 

@@ -86,7 +86,7 @@ def test_architecture_endpoint_returns_the_seed_table(client):
 def test_api_lists_exactly_the_public_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(endpoints) == {"/predict_upload", "/predict_sketch", "/explain_upload", "/explain_sketch",
-                              "/architecture"}
+                              "/architecture", "/inside_upload", "/inside_sketch"}
     for name in ("/predict_upload", "/predict_sketch"):
         assert [r["component"] for r in endpoints[name]["returns"]] == ["Label"]
     for name in ("/explain_upload", "/explain_sketch"):

@@ -55,7 +55,8 @@ def page(browser, app_url, request):
     pg.js_errors = []
     pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
     pg.in_flight = set()  # the app's own requests (uploads, queue joins, event streams) not yet done
-    pg.on("request", lambda r: pg.in_flight.add(r) if "/gradio_api/" in r.url else None)
+    # (not the session heartbeat: an app with gr.State keeps it open for the page's whole life)
+    pg.on("request", lambda r: pg.in_flight.add(r) if "/gradio_api/" in r.url and "/heartbeat/" not in r.url else None)
     pg.on("requestfinished", lambda r: pg.in_flight.discard(r))
     pg.on("requestfailed", lambda r: pg.in_flight.discard(r))
     pg.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)

@@ -383,6 +383,7 @@ def test_launch_settings(monkeypatch):
 
     class FakeModels:
         paths, default = {"fake": "fake.weights.h5"}, "fake"
+        models = {}  # no classifiers: nothing for the inside view to load
 
     calls = []
     monkeypatch.setattr(demo, "Models", lambda *args, **kw: FakeModels())
