@@ -418,10 +418,10 @@ def gallery(views, image28, source, weights_label=None):
 
 
 def _upload28(image):
-    from nin.demo import _local_path
     from nin.preprocess import prepare_upload
+    from nin.websafety import local_path
 
-    return prepare_upload(_local_path(image) if image is not None else None)
+    return prepare_upload(local_path(image) if image is not None else None)
 
 
 def _sketch28(sketch):
@@ -471,7 +471,7 @@ def inside_last(views, last, weights_label=None, shown_by_button=None):
     if shown_by_button is not None:
         return (gr.skip() if shown_by_button else inside_last(views, last, weights_label)), False
     if not last:
-        from nin.demo import EXAMPLES_DIR
+        from nin.websafety import EXAMPLES_DIR
 
         return gallery(views, _upload28(str(EXAMPLES_DIR / EXAMPLE)),
                        "an example (a test-set T-shirt): draw or upload to see your own", weights_label)
