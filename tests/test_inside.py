@@ -82,7 +82,7 @@ def test_class_map_means_are_the_logits_and_the_chart_is_the_guesses(name, app_m
     np.testing.assert_allclose(view.class_map_means, view.logits, atol=1e-4, rtol=0)
     np.testing.assert_allclose(view.outputs["global_avg_pool"][0], view.logits, atol=1e-6, rtol=0)
     # the bars are exactly what the Guesses show for the same file (all ten classes)
-    label, _, _ = predict_upload(models, example(name), 10)
+    label = predict_upload(models, example(name), 10)  # the label-only API
     assert set(label) == set(CLASS_NAMES)
     for k, c in enumerate(CLASS_NAMES):
         assert view.probs[k] == pytest.approx(label[c], abs=1e-9), c

@@ -31,7 +31,7 @@ def check_gallery(gallery, expected_heads, source):
 def test_inside_upload_shows_every_layer_and_the_guesses(client, expected_heads):
     path = handle_file(example("0018_bag"))
     captions = check_gallery(client.predict(path, api_name="/inside_upload"), expected_heads, "your upload")
-    label = client.predict(path, 3, api_name="/predict_upload")[0]
+    label = client.predict(path, 3, api_name="/predict_upload")  # the Label value alone
     guesses = ", ".join(f"{c['label']} {c['confidence']:.1%}" for c in label["confidences"])
     assert captions[-1].endswith(guesses), (captions[-1], guesses)
     assert "identity at inference" in captions[expected_heads.index("dropout (1, 5, 5, 384)")]
