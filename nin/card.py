@@ -49,9 +49,7 @@ def _stage_table(meta):
     for i, s in enumerate(stages, 1):
         acc = s.get("test_accuracy_end")
         rows.append(f"| {i} | {s['image_size']} px | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
-                    f"{s['images_per_s']:.0f} | {acc:.4f} |" if acc is not None else
-                    f"| {i} | {s['image_size']} px | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
-                    f"{s['images_per_s']:.0f} | – |")
+                    f"{s['images_per_s']:.0f} | {'–' if acc is None else f'{acc:.4f}'} |")
     return rows + [""]
 
 

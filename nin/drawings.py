@@ -94,7 +94,7 @@ def _inner_lines(mask, label, rng):
     return lines
 
 
-def _render(polylines, closed, width, rng):
+def _render(polylines, closed, width):
     """Draw polylines (4x canvas px) and reduce to a 28x28 float image with peak 1."""
     canvas = np.zeros((28 * UP, 28 * UP), np.uint8)
     for pts, c in zip(polylines, closed):
@@ -134,7 +134,7 @@ def stroke_drawing(x28, label, rng, simplify=None, open_share=None, inner=True, 
         for line in _inner_lines(garment_mask(x28), label, rng):
             polylines.append(_wobble(np.asarray(line, np.float32) * UP, rng, 0.8))
             closed.append(False)
-    return _render(polylines, closed, width, rng)
+    return _render(polylines, closed, width)
 
 
 def as_drawing(x28, label, rng):

@@ -62,7 +62,7 @@ def export_tflite(net, weights_path, kind, calibration=300):
             from nin.inside import layer_model, layer_rows
 
             layer_model(net).export(str(Path(tmp) / "sm"), format="tf_saved_model", verbose=False)
-            made_from["layers"] = layer_rows(net)  # kernel/stride for the captions, without Keras
+            made_from["layers"] = layer_rows()  # kernel/stride for the captions, without Keras
         else:
             export_savedmodel(net, Path(tmp) / "sm")
         converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(tmp) / "sm"))

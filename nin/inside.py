@@ -48,11 +48,11 @@ def layer_model(net, input_size=28):
     return keras.Model(inputs, outputs, name="nin_layers")
 
 
-def layer_rows(net):
-    """(layer, type, kernel/stride) of every layer in order, as `nin.summary` names them."""
-    from nin.summary import layer_table
+def layer_rows():
+    """(layer, type, kernel/stride) of every layer in order, as `nin.summary` names them (no Keras needed)."""
+    from nin.architecture import layer_rows as rows
 
-    return [{k: r[k] for k in ("layer", "type", "kernel/stride")} for r in layer_table(net)]
+    return [{k: r[k] for k in ("layer", "type", "kernel/stride")} for r in rows()]
 
 
 class LiteRTLayers:
@@ -94,7 +94,7 @@ class KerasLayers:
     def __init__(self, net):
         from nin.inference import compile_forward
 
-        self.rows = layer_rows(net)
+        self.rows = layer_rows()
         self._forward = compile_forward(layer_model(net))
 
     def __call__(self, x):
@@ -418,31 +418,25 @@ def gallery(views, image28, source, weights_label=None):
 
 
 def _upload28(image):
-    from nin.preprocess import prepare_upload
-    from nin.websafety import local_path
+    from nin.demo import _upload28  # the app's pipeline: path checks, one-sentence errors
 
-    return prepare_upload(local_path(image) if image is not None else None)
+    return _upload28(image)
 
 
 def _sketch28(sketch):
-    from nin.demo import _sketch_sources
-    from nin.preprocess import prepare_sketch
+    from nin.demo import _sketch28
 
-    return prepare_sketch(_sketch_sources(sketch))
+    return _sketch28(sketch)
 
 
 def inside_upload(views, image, weights_label=None):
     """/inside_upload: the gallery for an uploaded image."""
-    from nin.demo import _prepared
-
-    return gallery(views, _prepared(_upload28, image), "your upload", weights_label)
+    return gallery(views, _upload28(image), "your upload", weights_label)
 
 
 def inside_sketch(views, sketch, weights_label=None):
     """/inside_sketch: the gallery for a drawing (the sketchpad's value)."""
-    from nin.demo import _prepared
-
-    return gallery(views, _prepared(_sketch28, sketch), "your drawing", weights_label)
+    return gallery(views, _sketch28(sketch), "your drawing", weights_label)
 
 
 def _remember(prepare, source):

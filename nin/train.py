@@ -327,10 +327,10 @@ def main(argv=None):
     m = evaluate.metrics(evaluate.predict_logits(nin_model.with_resize(shipped, image_size=final_size), x_test), y_test)
     print(evaluate.format_report(m))
 
-    sizes = np.asarray(history.get("image_size", []))
-    stage_info = []
+    stage_info, end = [], 0
     for size, n in stages:
-        rows = [i for i, s in enumerate(sizes) if s == size][:n]
+        rows = range(end, min(end + n, len(history["loss"])))  # this stage's epochs in the history
+        end += n
         stage_info.append({"image_size": size, "epochs": n,
                            "wall_seconds": round(sum(history["epoch_s"][i] for i in rows), 1),
                            "images_per_s": round(float(np.median([history["images_per_s"][i] for i in rows])), 1) if rows else None,

@@ -35,6 +35,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_app(proc, grace_s=20):
+    """Terminate a server started by a test; kill it if it does not stop within grace_s."""
+    proc.terminate()
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def wait_for_app(proc, url, log_path, limit_s):
     """Until the server at url answers 200; fails the test if it exits or stays silent."""
     deadline = time.time() + limit_s
@@ -68,12 +78,7 @@ def running_app(args=(), cache_dir=None, log_path=None, limit_s=180):
         wait_for_app(proc, url, log_path, limit_s)
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_app(proc)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, example, free_port, wait_for_app
+from conftest import ROOT, example, free_port, stop_app, wait_for_app
 
 pytestmark = pytest.mark.slow
 
@@ -448,12 +448,7 @@ def test_no_network_at_run_time(tmp_path, files):
         assert httpx.get(f"{url}gradio_api/file=https://example.com/shirt.png", timeout=30).status_code == 403
         time.sleep(2)  # let any background thread (analytics, version check) have its go
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_app(proc)
     entries = net_log.read_text().splitlines() if net_log.exists() else []
     assert entries, "the audit hook saw nothing (not even loopback): the test is broken"
     remote = [e for e in entries if not any(e.split(" ", 1)[1].lstrip("(").startswith(h) for h in LOCAL)]
