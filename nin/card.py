@@ -14,13 +14,13 @@ def card_section(path):
     lines = [f"## `{Path(path).name}`: {meta.get('recipe')} recipe", "",
              "| | |", "|---|---|",
              f"| recipe | {meta.get('recipe')}: {cfg} |",
-             f"| training | {meta.get('epochs')} epoch(s) on {meta.get('n_train')} images, "
+             f"| training | {_epochs(meta)} on {meta.get('n_train')} images, "
              f"{_sizes(meta)}, command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
              *[f"| started from | an earlier run: {run.get('recipe')} recipe, {run.get('epochs')} epoch(s), "
                f"{run.get('train_seconds')} s, test top-1 {run.get('test_accuracy', 0):.4f} "
                f"(`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`) |" for run in _parents(meta)],
              f"| hardware | {meta.get('hardware')}, Keras {meta.get('keras')} on {meta.get('backend')} |",
-             f"| training time | {meta.get('train_seconds')} s, {meta.get('images_per_s')} images/s |",
+             f"| training time | {_train_time(meta)} |",
              f"| test top-1 / top-3 | **{meta.get('test_accuracy', 0):.4f}** / {meta.get('test_top3', 0):.4f} "
              f"on {meta.get('n_test')} test images |",
              f"| parameters | {meta.get('params'):,} (the seed network; BatchNorm folded into the convolutions) |",
@@ -30,6 +30,19 @@ def card_section(path):
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
     return "\n".join(lines)
+
+
+def _epochs(meta):
+    if meta.get("total_epochs"):
+        return f"{meta['total_epochs']} epochs in all ({meta['total_epochs'] - meta['epochs']} + {meta['epochs']} fine-tuning)"
+    return f"{meta.get('epochs')} epoch(s)"
+
+
+def _train_time(meta):
+    own = f"{meta.get('train_seconds')} s, {meta.get('images_per_s')} images/s (median)"
+    if meta.get("total_train_seconds"):
+        return f"{meta['total_train_seconds'] / 60:.0f} min in all; this run {own}"
+    return own
 
 
 def _sizes(meta):
@@ -44,11 +57,12 @@ def _stage_table(meta):
     stages = meta.get("stages") or []
     if len(stages) < 2:
         return []
-    rows = ["| stage | input | epochs | wall time | images/s (median) | test top-1 at its end (BN network) |",
-            "|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| stage | input | network trained | epochs | wall time | images/s (median) | test top-1 at its end |",
+            "|---:|---:|---|---:|---:|---:|---:|"]
     for i, s in enumerate(stages, 1):
         acc = s.get("test_accuracy_end")
-        rows.append(f"| {i} | {s['image_size']} px | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
+        network = {"BN": "with BatchNorm", "folded": "BN folded (the seed network)"}.get(s.get("network", "BN"))
+        rows.append(f"| {i} | {s['image_size']} px | {network} | {s['epochs']} | {s['wall_seconds'] / 60:.1f} min | "
                     f"{s['images_per_s']:.0f} | {'–' if acc is None else f'{acc:.4f}'} |")
     return rows + [""]
 

@@ -37,11 +37,28 @@ RECIPES = {
 }
 
 
-def augment_batch(x, rng, shape_p=0.0, labels=None):
+def as_upload(x28, rng):
+    """The garment as the app sees an uploaded photo of it: resampled from a random size, a dimmer
+    garment over faint noise, then trimmed, scaled and re-centred by the app's own nin.preprocess."""
+    from PIL import Image
+    from nin.preprocess import PreprocessError, center_28
+
+    side = int(rng.integers(36, 160))
+    big = np.asarray(Image.fromarray(x28).resize((side, side), Image.Resampling.BICUBIC), np.float32)
+    big = big * rng.uniform(0.55, 1.0) + rng.normal(0, 0.015, big.shape).astype(np.float32)
+    try:
+        return center_28(np.clip(big, 0, 1))
+    except PreprocessError:  # (almost) empty after erasing: keep the image as it was
+        return x28
+
+
+def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     """Random horizontal flip, shift by up to 2 px, random erasing, on float [B,28,28] in [0,1].
 
     shape_p: share of images replaced by a drawing of themselves (nin.drawings: outlines, simplified
     or open strokes, inner lines, silhouettes), so the network also learns garments as people draw them.
+    upload_p: share of the other images passed through the upload pipeline (as_upload), so a re-centred,
+    resampled photo reads like a test image.
     """
     b = len(x)
     flip = rng.random(b) < 0.5
@@ -62,16 +79,20 @@ def augment_batch(x, rng, shape_p=0.0, labels=None):
         h, w = rng.integers(4, 12, 2)
         y0, x0 = rng.integers(0, 28 - h), rng.integers(0, 28 - w)
         x[i, y0:y0 + h, x0:x0 + w] = rng.random()
+    if upload_p > 0:
+        for i in np.flatnonzero((rng.random(b) < upload_p) & ~drawn):
+            x[i] = as_upload(x[i], rng)
     return x
 
 
 class Batches(keras.utils.PyDataset):
     """uint8 images -> float batches (augmented when training), labels as ints or one-hot."""
 
-    def __init__(self, images, labels, batch_size, augment=False, one_hot=False, shape_p=0.0, seed=0):
+    def __init__(self, images, labels, batch_size, augment=False, one_hot=False, shape_p=0.0, seed=0, upload_p=0.0):
         super().__init__()
         self.images, self.labels = images, labels
         self.batch_size, self.augment, self.one_hot, self.shape_p = batch_size, augment, one_hot, shape_p
+        self.upload_p = upload_p
         self.seed = seed
         self.set_epoch(0)
 
@@ -89,7 +110,7 @@ class Batches(keras.utils.PyDataset):
         idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         x = self.images[idx].astype("float32") / 255.0
         if self.augment:
-            x = augment_batch(x, np.random.default_rng([self.seed, self.epoch, i]), self.shape_p, self.labels[idx])
+            x = augment_batch(x, np.random.default_rng([self.seed, self.epoch, i]), self.shape_p, self.labels[idx], self.upload_p)
         y = self.labels[idx].astype("int32")
         if self.one_hot:
             y = np.eye(10, dtype="float32")[y]
@@ -182,6 +203,21 @@ def parse_stages(text, epochs, image_size):
     return stages
 
 
+def join_parent(meta, parent):
+    """A fine-tune's metadata with its parent's stages and epochs in front, so the card and the curves
+    show the whole training; the parent's own summary stays under init_from."""
+    meta = dict(meta, init_from={k: parent.get(k) for k in ("recipe", "epochs", "test_accuracy", "train_seconds",
+                                                          "images_per_s", "hardware", "args", "date", "init_from")})
+    own = [dict(s, network="BN" if meta["config"].get("bn") else "folded") for s in meta["stages"]]
+    if not parent.get("stages") or not parent.get("history"):
+        return dict(meta, stages=own)
+    before = [dict(s, network=s.get("network") or ("BN" if parent.get("config", {}).get("bn") else "folded"))
+              for s in parent["stages"]]
+    history = {k: list(parent["history"][k]) + list(v) for k, v in meta["history"].items() if k in parent["history"]}
+    return dict(meta, stages=before + own, history=history, total_epochs=len(history["loss"]),
+                total_train_seconds=round(sum(history["epoch_s"]), 1))
+
+
 def plot_history(history, path, stages=None):
     """The seed's figure: train loss, train acc and test acc against epoch, stage boundaries marked."""
     import matplotlib
@@ -241,6 +277,8 @@ def main(argv=None):
     p.add_argument("--stages", help="input sizes and epochs, e.g. 112:12,160:4,224:3 (overrides --image-size/--epochs)")
     p.add_argument("--drawings", "--shape-aug", type=float, default=0.0,
                    help="share of training images replaced by drawings of themselves (modern)")
+    p.add_argument("--uploads", type=float, default=0.0,
+                   help="share of training images passed through the upload pipeline as resampled photos (modern)")
     p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N train images and test on the first N test images")
@@ -289,7 +327,7 @@ def main(argv=None):
             if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
     # What must match for --resume to continue the same run.
-    run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "seed": args.seed,
+    run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "uploads": args.uploads, "seed": args.seed,
            "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
            "weight_decay": args.weight_decay, "n_train": len(x_train)}
     run = json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
@@ -299,7 +337,7 @@ def main(argv=None):
         print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
               f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
 
-    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed)
+    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed, args.uploads)
     test_data = Batches(x_test, y_test, 256, one_hot=one_hot)
     print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_test)} test images, "
           f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
@@ -348,12 +386,10 @@ def main(argv=None):
         "data_sha256": data.checksums(), "history": history,
     }
     if args.init:  # keep the parent's figures: total training is the sum of both runs
-        parent = weights.read_metadata(args.init)
-        meta["init_from"] = {k: parent.get(k) for k in ("recipe", "epochs", "test_accuracy", "train_seconds",
-                                                         "images_per_s", "hardware", "args", "date", "init_from")}
+        meta = join_parent(meta, weights.read_metadata(args.init))
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
-    (out / f"{stem}.history.json").write_text(json.dumps(history, indent=1))
-    plot_history(history, out / f"{stem}_curves.png", stages)
+    (out / f"{stem}.history.json").write_text(json.dumps(meta["history"], indent=1))
+    plot_history(meta["history"], out / f"{stem}_curves.png", [(s["image_size"], s["epochs"]) for s in meta["stages"]])
     from nin.plots import plot_confusion
     plot_confusion(m["confusion"], out / f"{stem}_confusion.png")
     print(f"wrote {out / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")

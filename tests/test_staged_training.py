@@ -97,3 +97,43 @@ def test_bad_stage_schedules_get_one_line(text):
 
     with pytest.raises(SystemExit, match="--stages"):
         parse_stages(text, 1, 224)
+
+
+def test_a_fine_tune_from_a_staged_run_keeps_every_stage_in_its_card(tmp_path):
+    from nin import card, train
+    from nin.weights import read_metadata
+
+    train.main(STAGED + ["--out", str(tmp_path / "parent"), "--checkpoint-dir", str(tmp_path / "ckpt1")])
+    parent = tmp_path / "parent" / "nin_modern.weights.h5"
+    train.main(["--recipe", "modern", "--init", str(parent), "--epochs", "1", "--image-size", "112", "--limit", "192",
+                "--batch-size", "64", "--drawings", "0.3", "--uploads", "0.3", "--verbose", "0",
+                "--out", str(tmp_path / "child"), "--checkpoint-dir", str(tmp_path / "ckpt2")])
+    child = read_metadata(tmp_path / "child" / "nin_modern.weights.h5")
+    assert [(s["image_size"], s["epochs"], s["network"]) for s in child["stages"]] == [
+        (96, 1, "BN"), (112, 1, "BN"), (112, 1, "folded")]
+    assert child["history"]["image_size"] == [96, 112, 112] and child["total_epochs"] == 3
+    assert child["init_from"]["epochs"] == 2 and child["args"]["uploads"] == 0.3
+    text = card.card_section(tmp_path / "child" / "nin_modern.weights.h5")
+    assert "3 epochs in all (2 + 1 fine-tuning)" in text
+    assert text.count("| 112 px |") == 2 and "BN folded (the seed network)" in text
+
+
+def test_upload_augmentation_recentres_the_garment_as_the_app_does():
+    from nin.data import load_split
+    from nin.preprocess import center_28
+    from nin.train import as_upload
+
+    x, _ = load_split("test")
+    rng = np.random.default_rng(0)
+    images = x[:40].astype(np.float32) / 255.0
+    recentred = np.stack([center_28(img) for img in images]).reshape(40, -1)
+    own = []
+    for i, img in enumerate(images):
+        up = as_upload(img, rng)
+        assert up.shape == (28, 28) and up.dtype == np.float32 and 0 <= up.min() and up.max() <= 1
+        ys, xs = np.nonzero(up > 0.1)
+        assert max(np.ptp(ys), np.ptp(xs)) >= 24  # longest side scaled to (nearly) 28 px, as uploads are
+        assert abs((ys.min() + ys.max()) / 2 - 13.5) <= 2 and abs((xs.min() + xs.max()) / 2 - 13.5) <= 2
+        # the same garment, only resampled and dimmed: close to its own re-centred original
+        own.append(np.corrcoef(up.ravel(), recentred[i])[0, 1])
+    assert min(own) > 0.8 and np.median(own) > 0.93
