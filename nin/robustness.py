@@ -18,7 +18,7 @@ from PIL import Image
 from scipy import ndimage
 
 from nin.evaluate import metrics
-from nin.preprocess import FOREGROUND, prepare_sketch, prepare_upload
+from nin.preprocess import FOREGROUND, center_28, prepare_sketch, prepare_upload
 
 
 def _upscaled(x28, side):
@@ -179,6 +179,7 @@ def run(classifier, images, labels, rng, progress=True):
     from tqdm import tqdm
 
     sets = {"clean": lambda x: x,
+            "recentred": center_28,  # what the pipeline's trim and re-centring alone cost
             "upload": lambda x: prepare_upload(as_photo(x, rng)),
             "outline": lambda x: prepare_sketch(as_drawing(x, rng)),
             "filled": lambda x: prepare_sketch(as_drawing(x, rng, filled=True))}
@@ -209,7 +210,7 @@ def main(argv=None):
     idx = np.linspace(0, len(x) - 1, args.n).astype(int)
     r = run(Classifier(args.weights), x[idx].astype(np.float32) / 255.0, y[idx].astype(int), np.random.default_rng(args.seed))
     print(f"{'set':<10}{'top-1':>8}{'top-3':>8}")
-    for name in ("clean", "upload", "outline", "filled", "scratch"):
+    for name in ("clean", "recentred", "upload", "outline", "filled", "scratch"):
         print(f"{name:<10}{r[name]['top1']:>8.3f}{r[name]['top3']:>8.3f}")
     print("drawn from memory, per class: " + ", ".join(f"{c} {a:.2f}" for c, a in r["scratch"]["per_class"].items()))
     print(f"uploads keep {r['upload_vs_clean']:.1%} of clean top-1")
