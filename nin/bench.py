@@ -271,7 +271,7 @@ INSIDE_HEADING = "## Inside the network view"
 
 def inside_report(res, note=""):
     lines = [INSIDE_HEADING, "",
-             f"`python -m nin.bench --inside-only` ({machine()}, {datetime.date.today()}){'; ' + note if note else ''}. "
+             f"`python -m nin.bench --inside-only` ({machine()}, {datetime.date.today()}){'; ' + note.rstrip('.') if note else ''}. "
              "Median of repeated calls after a warm-up; one 28×28 image (`examples/0002_trouser.png`).", "",
              "| every-layer forward pass, batch 1 | p50 ms |", "|---|---:|"]
     for name, s in res["forward"].items():
