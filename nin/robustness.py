@@ -210,8 +210,9 @@ def main(argv=None):
     idx = np.linspace(0, len(x) - 1, args.n).astype(int)
     r = run(Classifier(args.weights), x[idx].astype(np.float32) / 255.0, y[idx].astype(int), np.random.default_rng(args.seed))
     print(f"{'set':<10}{'top-1':>8}{'top-3':>8}")
-    for name in ("clean", "recentred", "upload", "outline", "filled", "scratch"):
-        print(f"{name:<10}{r[name]['top1']:>8.3f}{r[name]['top3']:>8.3f}")
+    for name, v in r.items():
+        if isinstance(v, dict):  # every set run() measured, in its order
+            print(f"{name:<10}{v['top1']:>8.3f}{v['top3']:>8.3f}")
     print("drawn from memory, per class: " + ", ".join(f"{c} {a:.2f}" for c, a in r["scratch"]["per_class"].items()))
     print(f"uploads keep {r['upload_vs_clean']:.1%} of clean top-1")
     print(json.dumps({"n": args.n, "weights": args.weights, **r}))
