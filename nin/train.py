@@ -5,6 +5,7 @@
     python -m nin.train --recipe modern --limit 512 --epochs 1   # smoke run on CPU
     python -m nin.train --stages 112:12,160:4,224:3 --mixed-precision --drawings 0.25  # CPU recipe
     python -m nin.train ... --resume     # continue an interrupted run from its last finished epoch
+    python -m nin.train --init W.weights.h5 --epochs 7 --ema 0.999 ...   # fine-tune, ship the weights' average
 
 Images stay 28x28 uint8 on the host (augmented there, cheaply) and are resized on the device
 inside the compiled step. --stages trains the same fully convolutional network at growing input
@@ -279,6 +280,8 @@ def main(argv=None):
                    help="share of training images replaced by drawings of themselves (modern)")
     p.add_argument("--uploads", type=float, default=0.0,
                    help="share of training images passed through the upload pipeline as resampled photos (modern)")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="keep an exponential moving average of the weights with this momentum (e.g. 0.999) and ship it")
     p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N train images and test on the first N test images")
@@ -317,19 +320,21 @@ def main(argv=None):
     steps = steps_per_epoch * cfg["epochs"]
     one_hot = cfg["label_smoothing"] > 0
     if args.recipe == "d2l":
-        optimizer = keras.optimizers.SGD(cfg["lr"])
+        optimizer = keras.optimizers.SGD(cfg["lr"], use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
     else:  # one warmup + cosine schedule across all stages
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0, steps - warmup, warmup_target=cfg["lr"], warmup_steps=warmup)
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay,
+                                           use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
     loss = (keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg["label_smoothing"])
             if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
     # What must match for --resume to continue the same run.
     run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "uploads": args.uploads, "seed": args.seed,
            "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
-           "weight_decay": args.weight_decay, "n_train": len(x_train)}
+           "weight_decay": args.weight_decay, "n_train": len(x_train),
+           **({"ema": args.ema} if args.ema else {})}
     run = json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
     state = {"run": run, "epochs_done": 0, "history": {}, "train_seconds": 0.0}
     if args.resume:
@@ -350,7 +355,8 @@ def main(argv=None):
         train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
         t0 = time.perf_counter()
         train_model.fit(train_data, validation_data=test_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
-                        callbacks=[Throughput(len(x_train), size, train_data), Checkpoint(ckpt_dir, net, optimizer, state)],
+                        callbacks=[Throughput(len(x_train), size, train_data), Checkpoint(ckpt_dir, net, optimizer, state)]
+                        + ([keras.callbacks.SwapEMAWeights()] if args.ema else []),  # test accuracy of the average
                         verbose=args.verbose)
         state["train_seconds"] += time.perf_counter() - t0
         save_checkpoint(ckpt_dir, net, optimizer, state)

@@ -137,3 +137,25 @@ def test_upload_augmentation_recentres_the_garment_as_the_app_does():
         # the same garment, only resampled and dimmed: close to its own re-centred original
         own.append(np.corrcoef(up.ravel(), recentred[i])[0, 1])
     assert min(own) > 0.8 and np.median(own) > 0.93
+
+
+def test_ema_ships_the_moving_average_and_reports_its_test_accuracy(tmp_path):
+    import keras
+
+    from nin import model as nin_model, train
+    from nin.train import load_checkpoint
+    from nin.weights import load_net, read_metadata
+
+    meta = train.main(["--recipe", "d2l", "--epochs", "2", "--image-size", "96", "--limit", "192", "--batch-size", "32",
+                       "--ema", "0.9", "--verbose", "0", "--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ckpt")])
+    assert read_metadata(tmp_path / "nin_d2l.weights.h5")["args"]["ema"] == 0.9
+    # the per-epoch test accuracy was measured on the average, the same weights that are shipped
+    assert meta["test_accuracy"] == pytest.approx(meta["history"]["val_accuracy"][-1], abs=1e-6)
+    # what is shipped is the optimizer's moving average of the weights, not the last step's weights
+    opt = keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9)
+    load_checkpoint(tmp_path / "ckpt", nin_model.build_nin(None), opt,
+                    json.loads((tmp_path / "ckpt" / "state.json").read_text())["run"])
+    averages = [v.numpy() for v in opt.variables if "average" in v.path]
+    shipped = load_net(tmp_path / "nin_d2l.weights.h5").get_weights()
+    assert len(averages) == len(shipped) == 24  # 12 convolutions, kernel and bias
+    assert all(np.allclose(a, w) for a, w in zip(averages, shipped))
