@@ -59,16 +59,30 @@ def _inner_lines(mask, label, rng):
     cx = float(np.mean(np.nonzero(mask)[1]))
     j = lambda s: rng.normal(0, s)  # noqa: E731 - small jitter in px
     lines = []
-    if label in (COAT, SHIRT) and rng.random() < 0.85:
+    if label in (COAT, SHIRT) and rng.random() < 0.9:
+        # People mark a coat by its opening (a zip or edge line, often pockets, sometimes a belt) and
+        # a shirt by its collar and buttons; a bare line down the front should read as a coat.
+        coat = label == COAT
         top = y0 + h * rng.uniform(0.0, 0.12)
-        if rng.random() < 0.7:  # collar: a V from the neckline
+        if rng.random() < (0.6 if coat else 0.85):  # collar or lapels: a V from the neckline
             d, v = w * rng.uniform(0.08, 0.16), h * rng.uniform(0.1, 0.25)
             lines.append([(cx - d, top), (cx + j(0.3), top + v), (cx + d, top)])
             top += v
-        lines.append([(cx + j(0.3), top), (cx + j(0.5), y1 - 0.5)])  # front opening / button line
-        if label == SHIRT and rng.random() < 0.5:  # buttons
+        if rng.random() < (0.95 if coat else 0.55):  # front opening / button line
+            lines.append([(cx + j(0.3), top), (cx + j(0.5), y1 - 0.5)])
+        if rng.random() < (0.25 if coat else 0.85):  # buttons
             for y in np.linspace(top + 2, y1 - 2, int(rng.integers(3, 6))):
                 lines.append([(cx + 1.0, y), (cx + 1.3, y + 0.3)])
+        if coat and rng.random() < 0.45:  # two pockets, low on the front
+            y, half = y0 + h * rng.uniform(0.55, 0.75), w * rng.uniform(0.07, 0.12)
+            for side in (-1, 1):
+                px = cx + side * w * rng.uniform(0.18, 0.28)
+                lines.append([(px - half, y + j(0.3)), (px + half, y + j(0.3))])
+        if coat and rng.random() < 0.2:  # a belt across the waist
+            y = y0 + h * rng.uniform(0.45, 0.6)
+            row = np.nonzero(mask[min(int(y), 27)])[0]
+            if len(row):
+                lines.append([(row.min() + 0.5, y), (row.max() - 0.5, y + j(0.3))])
     elif label in (T_SHIRT, PULLOVER, DRESS) and rng.random() < 0.4:  # a neckline
         d = w * rng.uniform(0.1, 0.18)
         top = y0 + 0.5
