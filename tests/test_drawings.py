@@ -75,6 +75,27 @@ def test_coats_and_shirts_get_a_front_opening_down_the_middle(garments, label):
     assert found >= 5
 
 
+def test_coats_are_marked_by_their_opening_and_pockets_shirts_by_their_buttons(garments):
+    x, y = garments
+
+    def marks(label, i, seed):
+        lines = [np.asarray(l) for l in drawings._inner_lines(garment_mask(x[i]), label, np.random.default_rng(seed))]
+        length = [np.abs(np.diff(l, axis=0)).sum() if len(l) > 1 else 0 for l in lines]
+        vertical = any(n >= 8 and abs(l[-1, 0] - l[0, 0]) < 3 for l, n in zip(lines, length))
+        buttons = sum(n < 1 for n in length) >= 3
+        flat = [l for l, n in zip(lines, length) if 1 <= n <= 6 and abs(l[-1, 1] - l[0, 1]) < 1.5]
+        return vertical, buttons, len(flat) >= 2
+
+    share = {}
+    for label in (drawings.COAT, drawings.SHIRT):
+        seen = np.array([marks(label, i, s) for i in np.flatnonzero(y == label) for s in range(60)])
+        share[label] = seen.mean(0)  # (front line, buttons, pockets)
+    coat, shirt = share[drawings.COAT], share[drawings.SHIRT]
+    assert coat[0] > 0.8 and coat[0] > shirt[0] + 0.25  # the opening is the coat's mark
+    assert shirt[1] > 0.65 and coat[1] < 0.3  # buttons are the shirt's
+    assert coat[2] > 0.3 and shirt[2] < 0.05  # pockets low on the front: coats only
+
+
 def test_as_drawing_and_the_training_batch_keep_shape_and_range(garments):
     from nin.train import augment_batch
 
