@@ -50,6 +50,12 @@ def _box(mask):
     return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
 
 
+def _across(mask, y, inset, rng, jitter):
+    """[a line across the garment at height y, from edge to edge less `inset`], or [] where the row is empty."""
+    row = np.nonzero(mask[min(int(y), 27)])[0]
+    return [[(row.min() + inset, y), (row.max() - inset, y + rng.normal(0, jitter))]] if len(row) else []
+
+
 def _inner_lines(mask, label, rng):
     """Polylines (28 px units) that people add inside a garment of this class, or []."""
     if not mask.any():
@@ -79,24 +85,15 @@ def _inner_lines(mask, label, rng):
                 px = cx + side * w * rng.uniform(0.18, 0.28)
                 lines.append([(px - half, y + j(0.3)), (px + half, y + j(0.3))])
         if coat and rng.random() < 0.2:  # a belt across the waist
-            y = y0 + h * rng.uniform(0.45, 0.6)
-            row = np.nonzero(mask[min(int(y), 27)])[0]
-            if len(row):
-                lines.append([(row.min() + 0.5, y), (row.max() - 0.5, y + j(0.3))])
+            lines += _across(mask, y0 + h * rng.uniform(0.45, 0.6), 0.5, rng, 0.3)
     elif label in (T_SHIRT, PULLOVER, DRESS) and rng.random() < 0.4:  # a neckline
         d = w * rng.uniform(0.1, 0.18)
         top = y0 + 0.5
         lines.append([(cx - d, top), (cx - d / 2, top + h * 0.08), (cx + d / 2, top + h * 0.08), (cx + d, top)])
         if label == DRESS and rng.random() < 0.5:  # a waist
-            y = y0 + h * rng.uniform(0.3, 0.45)
-            row = np.nonzero(mask[int(y)])[0]
-            if len(row):
-                lines.append([(row.min() + 0.5, y), (row.max() - 0.5, y + j(0.4))])
+            lines += _across(mask, y0 + h * rng.uniform(0.3, 0.45), 0.5, rng, 0.4)
     elif label in SHOES and rng.random() < 0.8:
-        y = y1 - h * rng.uniform(0.12, 0.25)  # the sole
-        row = np.nonzero(mask[min(int(y), 27)])[0]
-        if len(row):
-            lines.append([(row.min() + 0.3, y), (row.max() - 0.3, y + j(0.3))])
+        lines += _across(mask, y1 - h * rng.uniform(0.12, 0.25), 0.3, rng, 0.3)  # the sole
         if label != SANDAL and rng.random() < 0.7:  # laces on the upper part, toward the ankle
             for x in np.linspace(x0 + w * 0.35, x0 + w * 0.6, int(rng.integers(2, 5))):
                 col = np.nonzero(mask[:, min(int(x), 27)])[0]

@@ -5,7 +5,7 @@
     python -m nin.train --recipe modern --limit 512 --epochs 1   # smoke run on CPU
     python -m nin.train --stages 112:12,160:4,224:3 --mixed-precision --drawings 0.25  # CPU recipe
     python -m nin.train ... --resume     # continue an interrupted run from its last finished epoch
-    python -m nin.train --init W.weights.h5 --epochs 7 --ema 0.999 ...   # fine-tune, ship the weights' average
+    python -m nin.train --init W.weights.h5 --epochs 8 --ema 0.999 ...   # fine-tune, ship the weights' average
 
 Images stay 28x28 uint8 on the host (augmented there, cheaply) and are resized on the device
 inside the compiled step. --stages trains the same fully convolutional network at growing input
@@ -319,14 +319,14 @@ def main(argv=None):
     steps_per_epoch = math.ceil(len(x_train) / cfg["batch_size"])
     steps = steps_per_epoch * cfg["epochs"]
     one_hot = cfg["label_smoothing"] > 0
+    ema = dict(use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)  # Keras's moving average of the weights
     if args.recipe == "d2l":
-        optimizer = keras.optimizers.SGD(cfg["lr"], use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
+        optimizer = keras.optimizers.SGD(cfg["lr"], **ema)
     else:  # one warmup + cosine schedule across all stages
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0, steps - warmup, warmup_target=cfg["lr"], warmup_steps=warmup)
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay,
-                                           use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, **ema)
     loss = (keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg["label_smoothing"])
             if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
