@@ -57,7 +57,8 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     """Random horizontal flip, shift by up to 2 px, random erasing, on float [B,28,28] in [0,1].
 
     shape_p: share of images replaced by a drawing of themselves (nin.drawings: outlines, simplified
-    or open strokes, inner lines, silhouettes), so the network also learns garments as people draw them.
+    or open strokes, inner lines, silhouettes; DRAW_WEIGHT times that share for pullovers, coats and
+    shirts), so the network also learns garments as people draw them.
     upload_p: share of the other images passed through the upload pipeline (as_upload), so a re-centred,
     resampled photo reads like a test image.
     """
@@ -71,8 +72,8 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     x = padded[np.arange(b)[:, None, None], rows[:, :, None], cols[:, None, :]]
     drawn = np.zeros(b, bool)
     if shape_p > 0:
-        from nin.drawings import as_drawing
-        drawn = rng.random(b) < shape_p
+        from nin.drawings import DRAW_WEIGHT, as_drawing
+        drawn = rng.random(b) < shape_p * (1.0 if labels is None else DRAW_WEIGHT[np.asarray(labels)])
         for i in np.flatnonzero(drawn):
             x[i] = as_drawing(x[i], -1 if labels is None else labels[i], rng)
     erase = (rng.random(b) < 0.25) & ~drawn  # a drawing with a grey block in it looks like nothing people draw
