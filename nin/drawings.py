@@ -19,8 +19,10 @@ T_SHIRT, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, ANKLE_BOOT
 SHOES = (SANDAL, SNEAKER, ANKLE_BOOT)
 # How much more often a garment of each class is drawn in training (times --drawings). Pullovers,
 # coats and shirts share one silhouette, so drawn they differ only by inner lines; the network
-# needs more of those drawings to outweigh the real photos, where a line down the front means a shirt.
-DRAW_WEIGHT = np.array([2.0 if c in (PULLOVER, COAT, SHIRT) else 1.0 for c in range(10)])
+# needs more of those drawings to outweigh the real photos, where a line down the front means a
+# shirt. Likewise a sole line across a drawn sneaker or boot reads as a sandal's strap.
+DRAW_WEIGHT = np.array([2.0 if c in (PULLOVER, COAT, SHIRT) else 1.5 if c in (SNEAKER, ANKLE_BOOT) else 1.0
+                        for c in range(10)])
 
 
 def silhouette(x28):
