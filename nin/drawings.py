@@ -36,9 +36,29 @@ def outline(x28):
     return (mask & ~ndimage.binary_erosion(mask)).astype(np.float32)
 
 
-def _contours(x28, holes):
-    """Contours (on the 4x canvas) of the garment; with holes, also inner loops (handles, straps)."""
+def _free_sleeves(mask, rng):
+    """The mask with a 1 px slit between each long sleeve and the body, from the armpit down: drawn,
+    the arms stand apart from the body, as people draw them (in the photos they lie against it)."""
+    if not mask.any():
+        return mask
+    y0, y1, x0, x1 = _box(mask)
+    h, w = y1 - y0, x1 - x0
+    low = np.nonzero(mask[y0 + int(h * 0.8)])[0]
+    if len(low) == 0 or low.max() - low.min() + 1 < 0.85 * w:  # short sleeves: nothing reaches down there
+        return mask
+    mask = mask.copy()
+    top = int(round(y0 + h * rng.uniform(0.25, 0.4)))
+    for x in (x0 + w * rng.uniform(0.15, 0.24), x1 - 1 - w * rng.uniform(0.15, 0.24)):
+        mask[top:y1, int(round(x))] = False
+    return mask
+
+
+def _contours(x28, holes, sleeves_rng=None):
+    """Contours (on the 4x canvas) of the garment; with holes, also inner loops (handles, straps);
+    with sleeves_rng, long sleeves apart from the body (_free_sleeves)."""
     mask = garment_mask(x28) if not holes else ndimage.binary_closing(x28 > FOREGROUND, iterations=1)
+    if sleeves_rng is not None:
+        mask = _free_sleeves(mask, sleeves_rng)
     big = cv2.resize(mask.astype(np.float32), (28 * UP, 28 * UP), interpolation=cv2.INTER_LINEAR) > 0.5
     mode = cv2.RETR_CCOMP if holes else cv2.RETR_EXTERNAL
     found, _ = cv2.findContours(big.astype(np.uint8), mode, cv2.CHAIN_APPROX_NONE)
@@ -122,11 +142,15 @@ def _render(polylines, closed, width):
     return np.clip(small / peak, 0, 1).astype(np.float32) if peak > 0 else small
 
 
-def stroke_drawing(x28, label, rng, simplify=None, open_share=None, inner=True, holes=None, width=None):
+def stroke_drawing(x28, label, rng, simplify=None, open_share=None, inner=True, holes=None, width=None,
+                   free_sleeves=None):
     """The garment drawn in strokes: its contour (maybe simplified to a few straight lines, maybe
-    left open), plus inner lines of its class. Arguments left None are drawn at random."""
+    left open, long sleeves maybe apart from the body), plus inner lines of its class. Arguments left
+    None are drawn at random."""
     holes = rng.random() < 0.5 if holes is None else holes
-    contours = _contours(x28, holes)
+    if free_sleeves is None:
+        free_sleeves = label in (PULLOVER, COAT, SHIRT) and rng.random() < 0.5
+    contours = _contours(x28, holes, rng if free_sleeves else None)
     if not contours:
         return outline(x28)
     width = int(rng.integers(3, 11)) if width is None else width  # 0.75 - 2.5 px at 28

@@ -42,7 +42,8 @@ def test_strokes_follow_the_border_and_simplifying_keeps_them_near_it(garments):
     rng = np.random.default_rng(0)
     for x, y in zip(*garments):
         for simplify in (0.0, 2.0):
-            img = drawings.stroke_drawing(x, y, rng, simplify=simplify, open_share=0.0, inner=False, holes=False, width=4)
+            img = drawings.stroke_drawing(x, y, rng, simplify=simplify, open_share=0.0, inner=False, holes=False, width=4,
+                                          free_sleeves=False)
             assert _ok(img) and img.max() == pytest.approx(1.0)
             far = _border_distance(x)[img > 0.5]
             assert np.median(far) <= 1.0 and far.max() <= 3.5  # strokes around the garment, not inside it
@@ -51,7 +52,7 @@ def test_strokes_follow_the_border_and_simplifying_keeps_them_near_it(garments):
 def test_open_outlines_leave_a_gap_and_wider_strokes_light_more_pixels(garments):
     ink_thin = ink_wide = 0
     for x, y in zip(*garments):
-        kw = dict(simplify=0.0, inner=False, holes=False)
+        kw = dict(simplify=0.0, inner=False, holes=False, free_sleeves=False)
         closed = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.0, width=4, **kw)
         gap = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.3, width=4, **kw)
         wide = drawings.stroke_drawing(x, y, np.random.default_rng(1), open_share=0.0, width=10, **kw)
@@ -66,7 +67,7 @@ def test_coats_and_shirts_get_a_front_opening_down_the_middle(garments, label):
     x, y = garments
     found = 0
     for i in np.flatnonzero(y == label):
-        kw = dict(simplify=0.0, open_share=0.0, holes=False, width=4)
+        kw = dict(simplify=0.0, open_share=0.0, holes=False, width=4, free_sleeves=False)
         bare = drawings.stroke_drawing(x[i], label, np.random.default_rng(i), inner=False, **kw)
         lined = [drawings.stroke_drawing(x[i], label, np.random.default_rng(i + s), inner=True, **kw) for s in range(4)]
         deep = _border_distance(x[i]) >= 3  # well inside the garment
@@ -127,3 +128,25 @@ def test_pullovers_coats_and_shirts_are_drawn_twice_as_often_in_training():
     others = [drawn_share(c) for c in (drawings.TROUSER, drawings.DRESS, drawings.BAG)]
     assert min(upper) > 1.5 * max(others)
     assert 0.15 < np.mean(others) < 0.35  # about the share asked for
+
+
+def test_long_sleeves_can_be_drawn_apart_from_the_body_short_ones_are_left_alone(garments):
+    x, y = garments
+    freed = detached = 0
+    for xi, label in zip(x, y):
+        mask = garment_mask(xi)
+        out = drawings._free_sleeves(mask, np.random.default_rng(0))
+        assert not (out & ~mask).any()  # only ever removes
+        cut = mask & ~out
+        rows = np.nonzero(mask.any(axis=1))[0]
+        width = lambda f: np.ptp(np.nonzero(mask[rows[0] + int(f * len(rows))])[0]) + 1  # noqa: E731
+        if label == drawings.T_SHIRT and width(0.25) > 1.2 * width(0.8):
+            assert not cut.any()  # short sleeves that stick out reach nowhere near the hem
+        if cut.any() and label in (drawings.PULLOVER, drawings.COAT, drawings.SHIRT):  # the tops it is used on
+            cols = np.unique(np.nonzero(cut)[1])
+            assert len(cols) == 2  # one slit per side, 1 px wide
+            assert np.nonzero(cut)[0].min() > np.nonzero(mask)[0].min() + 3  # from below the shoulders down
+            detached += ndimage.label(out)[1] > ndimage.label(mask)[1]
+            freed += 1
+    assert freed >= 6
+    assert detached <= 0.15 * freed  # sleeves still hang from the shoulders (5 % cut free in 900 training tops)
