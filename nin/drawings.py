@@ -17,11 +17,12 @@ from nin.preprocess import FOREGROUND, garment_mask
 UP = 4  # drawing canvas: 4 x 28 = 112 px
 T_SHIRT, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, ANKLE_BOOT = range(10)
 SHOES = (SANDAL, SNEAKER, ANKLE_BOOT)
+TOPS = (PULLOVER, COAT, SHIRT)  # long-sleeved: one silhouette, told apart by their inner lines
 # How much more often a garment of each class is drawn in training (times --drawings). Pullovers,
 # coats and shirts share one silhouette, so drawn they differ only by inner lines; the network
 # needs more of those drawings to outweigh the real photos, where a line down the front means a
 # shirt. Likewise a sole line across a drawn sneaker or boot reads as a sandal's strap.
-DRAW_WEIGHT = np.array([2.0 if c in (PULLOVER, COAT, SHIRT) else 1.5 if c in (SNEAKER, ANKLE_BOOT) else 1.0
+DRAW_WEIGHT = np.array([2.0 if c in TOPS else 1.5 if c in (SNEAKER, ANKLE_BOOT) else 1.0
                         for c in range(10)])
 
 
@@ -149,7 +150,7 @@ def stroke_drawing(x28, label, rng, simplify=None, open_share=None, inner=True, 
     None are drawn at random."""
     holes = rng.random() < 0.5 if holes is None else holes
     if free_sleeves is None:
-        free_sleeves = label in (PULLOVER, COAT, SHIRT) and rng.random() < 0.5
+        free_sleeves = label in TOPS and rng.random() < 0.5
     contours = _contours(x28, holes, rng if free_sleeves else None)
     if not contours:
         return outline(x28)

@@ -57,8 +57,8 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     """Random horizontal flip, shift by up to 2 px, random erasing, on float [B,28,28] in [0,1].
 
     shape_p: share of images replaced by a drawing of themselves (nin.drawings: outlines, simplified
-    or open strokes, inner lines, silhouettes; DRAW_WEIGHT times that share for pullovers, coats and
-    shirts), so the network also learns garments as people draw them.
+    or open strokes, inner lines, silhouettes; nin.drawings.DRAW_WEIGHT scales it per class), so the
+    network also learns garments as people draw them.
     upload_p: share of the other images passed through the upload pipeline (as_upload), so a re-centred,
     resampled photo reads like a test image.
     """
