@@ -143,11 +143,14 @@ def _hand_drawn(points, rng, wobble):
     return dense + noise
 
 
-def as_scratch_drawing(label, rng, canvas=400):
-    """RGBA layer of garment `label` drawn from memory: a template with jitter, random size, stroke and slant."""
+def as_scratch_drawing(label, rng, canvas=400, templates=None):
+    """RGBA layer of garment `label` drawn from memory: a template with jitter, random size, stroke and slant.
+
+    `templates` ([(aspect, lines), ...]) replaces the class's own SCRATCH_TEMPLATES, to probe variants."""
     from PIL import ImageDraw
 
-    aspect, lines = SCRATCH_TEMPLATES[int(label)][rng.integers(len(SCRATCH_TEMPLATES[int(label)]))]
+    templates = templates or SCRATCH_TEMPLATES[int(label)]
+    aspect, lines = templates[rng.integers(len(templates))]
     aspect *= rng.uniform(0.85, 1.15)
     side = canvas * rng.uniform(0.4, 0.85)
     w, h = (side, side / aspect) if aspect >= 1 else (side * aspect, side)

@@ -38,16 +38,12 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=100)
     args = p.parse_args(argv)
     classifier = Classifier(args.weights)
-    saved = R.SCRATCH_TEMPLATES[COAT]
-    try:
-        for name, lines in VARIANTS.items():
-            R.SCRATCH_TEMPLATES[COAT] = [(0.85, lines)]
-            rng = np.random.default_rng(0)
-            batch = np.stack([prepare_sketch(R.as_scratch_drawing(COAT, rng)) for _ in range(args.n)])
-            answers = collections.Counter(CLASS_NAMES[i] for i in classifier.predict(batch).argmax(1))
-            print(f"{name:<42}" + ", ".join(f"{c} {k}" for c, k in answers.most_common(3)))
-    finally:
-        R.SCRATCH_TEMPLATES[COAT] = saved
+    for name, lines in VARIANTS.items():
+        rng = np.random.default_rng(0)
+        batch = np.stack([prepare_sketch(R.as_scratch_drawing(COAT, rng, templates=[(0.85, lines)]))
+                          for _ in range(args.n)])
+        answers = collections.Counter(CLASS_NAMES[i] for i in classifier.predict(batch).argmax(1))
+        print(f"{name:<42}" + ", ".join(f"{c} {k}" for c, k in answers.most_common(3)))
 
 
 if __name__ == "__main__":
