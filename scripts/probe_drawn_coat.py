@@ -11,23 +11,24 @@ import numpy as np
 
 from nin import robustness as R
 from nin.data import CLASS_NAMES
+from nin.drawings import COAT
 from nin.inference import Classifier
 from nin.preprocess import prepare_sketch
 from nin.weights import DEFAULT_WEIGHTS
 
-COAT = 4
 SLEEVES, COLLAR, FRONT = R._LONG_SLEEVES, R._COLLAR_V, [(.5, .18), (.5, 1)]
+FRONT_FROM_NECK = [(.5, .07), (.5, 1)]
 POCKETS = [[(.28, .65), (.4, .65)], [(.6, .65), (.72, .65)]]
 # arms held against the body, as every Fashion-MNIST coat has them
 BLOCK = R._closed((.32, 0), (.12, .05), (0, .88), (.2, .9), (.2, 1), (.8, 1), (.8, .9), (1, .88), (.88, .05),
                   (.68, 0), (.6, .07), (.4, .07))
 VARIANTS = {
     "sleeves + collar + front line": [SLEEVES, COLLAR, FRONT],
-    "sleeves + front line from the neck": [SLEEVES, [(.5, .07), (.5, 1)]],
+    "sleeves + front line from the neck": [SLEEVES, FRONT_FROM_NECK],
     "sleeves + collar + front line + pockets": [SLEEVES, COLLAR, FRONT] + POCKETS,
-    "arms against body + front line": [BLOCK, [(.5, .07), (.5, 1)]],
+    "arms against body + front line": [BLOCK, FRONT_FROM_NECK],
     "arms against body + collar + front line": [BLOCK, COLLAR, FRONT],
-    "arms against body + front line + pockets": [BLOCK, [(.5, .07), (.5, 1)]] + POCKETS,
+    "arms against body + front line + pockets": [BLOCK, FRONT_FROM_NECK] + POCKETS,
     "sleeves + round neck (a pullover)": [SLEEVES, R._NECK],
 }
 

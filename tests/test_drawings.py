@@ -142,7 +142,7 @@ def test_long_sleeves_can_be_drawn_apart_from_the_body_short_ones_are_left_alone
         width = lambda f: np.ptp(np.nonzero(mask[rows[0] + int(f * len(rows))])[0]) + 1  # noqa: E731
         if label == drawings.T_SHIRT and width(0.25) > 1.2 * width(0.8):
             assert not cut.any()  # short sleeves that stick out reach nowhere near the hem
-        if cut.any() and label in (drawings.PULLOVER, drawings.COAT, drawings.SHIRT):  # the tops it is used on
+        if cut.any() and label in drawings.TOPS:  # the tops it is used on
             cols = np.unique(np.nonzero(cut)[1])
             assert len(cols) == 2  # one slit per side, 1 px wide
             assert np.nonzero(cut)[0].min() > np.nonzero(mask)[0].min() + 3  # from below the shoulders down
