@@ -104,3 +104,29 @@ def checksums(data_dir=None):
     """sha256 of each file, recorded in the weights metadata."""
     d = Path(data_dir) if data_dir else find_data_dir()
     return {name: hashlib.sha256((d / f).read_bytes()).hexdigest() for name, f in FILES.items()}
+
+
+# --- the validation split: 5,000 training images held out for every choice (runs, shares, thresholds) ---
+
+VALIDATION_SIZE = 5000
+VALIDATION_SEED = 20261201  # fixed: the same 5,000 images on every machine and in every run
+
+
+def validation_indices(labels):
+    """Sorted indices of the held-out validation images: 500 per class, drawn with a fixed seed.
+
+    Depends only on the labels, so it is the same split on every machine and across runs.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(VALIDATION_SEED)
+    per_class = VALIDATION_SIZE // len(CLASS_NAMES)
+    picks = [rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in range(len(CLASS_NAMES))]
+    return np.sort(np.concatenate(picks))
+
+
+def train_validation_split(images, labels):
+    """((train images, labels), (validation images, labels)): disjoint, stratified, fixed."""
+    val = validation_indices(labels)
+    keep = np.ones(len(labels), bool)
+    keep[val] = False
+    return (images[keep], labels[keep]), (images[val], labels[val])
