@@ -1,6 +1,7 @@
 """How the pipeline fares on what people really bring, imitated from the test split only.
 
     python -m nin.robustness [--weights PATH] [--n 1000] [--seed 0]
+    python -m nin.robustness --real ../shared/realworld [--sheet PNG]   # images other people made
 
 Builds three evaluation sets from Fashion-MNIST test images and runs each through the same
 pipeline as the app: photo-like uploads (dark garment on a light, tinted, larger canvas, off
@@ -208,7 +209,12 @@ def main(argv=None):
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
     p.add_argument("--n", type=int, default=1000, help="test images per set (evenly spaced over the test split)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--real", metavar="DIR", help="measure on a folder of real photos and doodles (nin.realworld) instead")
+    p.add_argument("--sheet", default="realworld_sheet.png", help="with --real: contact sheet to write")
+    p.add_argument("--runtime", help="with --real: runtime (default: the app's, int8 where its export is current)")
     args = p.parse_args(argv)
+    if args.real:
+        return main_real(args)
     x, y = load_split("test")
     idx = np.linspace(0, len(x) - 1, args.n).astype(int)
     r = run(Classifier(args.weights), x[idx].astype(np.float32) / 255.0, y[idx].astype(int), np.random.default_rng(args.seed))
@@ -219,6 +225,25 @@ def main(argv=None):
     print("drawn from memory, per class: " + ", ".join(f"{c} {a:.2f}" for c, a in r["scratch"]["per_class"].items()))
     print(f"uploads keep {r['upload_vs_clean']:.1%} of clean top-1")
     print(json.dumps({"n": args.n, "weights": args.weights, **r}))
+
+
+def main_real(args):
+    from nin import realworld
+    from nin.inference import APP_RUNTIME, Classifier
+    from nin.weights import WeightsError
+
+    try:  # the app's runtime: int8 LiteRT where its export is current
+        classifier = Classifier(args.weights, args.runtime or APP_RUNTIME)
+    except WeightsError as e:
+        print(f"{e} Measuring with the keras runtime.")
+        classifier = Classifier(args.weights, "keras")
+    r = realworld.evaluate_folder(classifier, args.real)
+    if not r:
+        raise SystemExit(f"no labelled images found under {args.real}")
+    print(realworld.report(r))
+    print(f"contact sheet: {realworld.contact_sheet(r, args.sheet)}")
+    print(json.dumps({"weights": args.weights, "real": str(args.real),
+                      **{k: {m: v[m] for m in ("n", "top1", "top3", "per_class")} for k, v in r.items()}}))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from nin.quiet import import_keras
 
@@ -53,7 +54,51 @@ def as_upload(x28, rng):
         return x28
 
 
-def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
+def as_cutout(x28, rng):
+    """The garment as the app's photo path makes it: photographed in some colour on a busy background,
+    cut out (nin.preprocess.cutout_foreground: bright floor, flat inside, a mask edge off by a pixel),
+    then trimmed and re-centred."""
+    from nin.preprocess import PreprocessError, center_28, cutout_foreground, garment_mask
+
+    mask = garment_mask(x28)
+    if not mask.any():
+        return x28
+    grow = rng.integers(-1, 2)  # GrabCut's edge: a pixel in or out
+    if grow > 0:
+        mask = ndimage.binary_dilation(mask)
+    elif grow < 0 and ndimage.binary_erosion(mask).sum() > 20:
+        mask = ndimage.binary_erosion(mask)
+    photo = 1.0 - x28  # the photo Fashion-MNIST negated: light page, dark garment
+    inside = photo[mask].mean() if mask.any() else 0.5
+    photo = np.clip(rng.uniform(0.05, 0.95) + rng.uniform(0.2, 1.2) * (photo - inside), 0, 1)  # any colour, any texture contrast
+    alpha = ndimage.gaussian_filter(mask.astype(np.float32), rng.uniform(0.3, 0.8))
+    try:
+        return center_28(cutout_foreground(photo.astype(np.float32), alpha))
+    except PreprocessError:
+        return x28
+
+
+def as_edge_drawing(x28, rng):
+    """Randomized thin edges (Efthymiadis et al., ICPR 2022): the garment's edges at random thresholds,
+    some pieces dropped, random width, then filled as the Draw tab fills a drawing (nin.preprocess.fill_drawing)."""
+    import cv2
+    from nin.preprocess import fill_drawing
+
+    big = cv2.resize((x28 * 255).astype(np.uint8), (112, 112), interpolation=cv2.INTER_CUBIC)
+    lo = rng.uniform(20, 120)
+    edges = cv2.Canny(cv2.GaussianBlur(big, (5, 5), rng.uniform(0.8, 2.0)), lo, lo * rng.uniform(1.5, 3.0)) > 0
+    labels, n = ndimage.label(edges, structure=np.ones((3, 3)))
+    if n > 1:  # drop a few small pieces, as a person leaves out detail
+        sizes = ndimage.sum(edges, labels, range(1, n + 1))
+        drop = (rng.random(n) < 0.3) & (sizes < np.percentile(sizes, 80))
+        edges &= ~np.isin(labels, 1 + np.flatnonzero(drop))
+    width = int(rng.integers(3, 10))
+    ink = cv2.dilate(edges.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    small = cv2.resize(ink.astype(np.float32), (28, 28), interpolation=cv2.INTER_AREA)
+    return fill_drawing(np.clip(small * 1.5, 0, 1))
+
+
+def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0, cutout_p=0.0, edge_p=0.0):
     """Random horizontal flip, shift by up to 2 px, random erasing, on float [B,28,28] in [0,1].
 
     shape_p: share of images replaced by a drawing of themselves (nin.drawings: outlines, simplified
@@ -61,6 +106,10 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     network also learns garments as people draw them.
     upload_p: share of the other images passed through the upload pipeline (as_upload), so a re-centred,
     resampled photo reads like a test image.
+    cutout_p: share of the others made into what the photo path cuts out of a busy photo (as_cutout).
+    edge_p: share made into randomized thin edge drawings (as_edge_drawing).
+    Every drawing is filled as the Draw tab fills one (nin.preprocess.fill_drawing): the network learns
+    drawings as the pipeline hands them over.
     """
     b = len(x)
     flip = rng.random(b) < 0.5
@@ -74,15 +123,26 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
     if shape_p > 0:
         from nin.drawings import DRAW_WEIGHT, as_drawing
         drawn = rng.random(b) < shape_p * (1.0 if labels is None else DRAW_WEIGHT[np.asarray(labels)])
+        from nin.preprocess import fill_drawing
         for i in np.flatnonzero(drawn):
-            x[i] = as_drawing(x[i], -1 if labels is None else labels[i], rng)
+            x[i] = fill_drawing(as_drawing(x[i], -1 if labels is None else labels[i], rng))
+    if edge_p > 0:
+        edged = (rng.random(b) < edge_p) & ~drawn
+        for i in np.flatnonzero(edged):
+            x[i] = as_edge_drawing(x[i], rng)
+        drawn |= edged
     erase = (rng.random(b) < 0.25) & ~drawn  # a drawing with a grey block in it looks like nothing people draw
     for i in np.flatnonzero(erase):
         h, w = rng.integers(4, 12, 2)
         y0, x0 = rng.integers(0, 28 - h), rng.integers(0, 28 - w)
         x[i, y0:y0 + h, x0:x0 + w] = rng.random()
+    photo = np.zeros(b, bool)
+    if cutout_p > 0:
+        photo = (rng.random(b) < cutout_p) & ~drawn
+        for i in np.flatnonzero(photo):
+            x[i] = as_cutout(x[i], rng)
     if upload_p > 0:
-        for i in np.flatnonzero((rng.random(b) < upload_p) & ~drawn):
+        for i in np.flatnonzero((rng.random(b) < upload_p) & ~drawn & ~photo):
             x[i] = as_upload(x[i], rng)
     return x
 
@@ -90,11 +150,12 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0):
 class Batches(keras.utils.PyDataset):
     """uint8 images -> float batches (augmented when training), labels as ints or one-hot."""
 
-    def __init__(self, images, labels, batch_size, augment=False, one_hot=False, shape_p=0.0, seed=0, upload_p=0.0):
+    def __init__(self, images, labels, batch_size, augment=False, one_hot=False, shape_p=0.0, seed=0, upload_p=0.0,
+                 cutout_p=0.0, edge_p=0.0):
         super().__init__()
         self.images, self.labels = images, labels
         self.batch_size, self.augment, self.one_hot, self.shape_p = batch_size, augment, one_hot, shape_p
-        self.upload_p = upload_p
+        self.upload_p, self.cutout_p, self.edge_p = upload_p, cutout_p, edge_p
         self.seed = seed
         self.set_epoch(0)
 
@@ -112,7 +173,8 @@ class Batches(keras.utils.PyDataset):
         idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         x = self.images[idx].astype("float32") / 255.0
         if self.augment:
-            x = augment_batch(x, np.random.default_rng([self.seed, self.epoch, i]), self.shape_p, self.labels[idx], self.upload_p)
+            x = augment_batch(x, np.random.default_rng([self.seed, self.epoch, i]), self.shape_p, self.labels[idx],
+                              self.upload_p, self.cutout_p, self.edge_p)
         y = self.labels[idx].astype("int32")
         if self.one_hot:
             y = np.eye(10, dtype="float32")[y]
@@ -285,6 +347,12 @@ def main(argv=None):
                    help="keep an exponential moving average of the weights with this momentum (e.g. 0.999) and ship it")
     p.add_argument("--init", help="start from these .weights.h5 (fine-tune the plain seed network, no BatchNorm)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cutouts", type=float, default=0.0,
+                   help="share of training images made into what the photo path cuts out of a busy photo (modern)")
+    p.add_argument("--edges", type=float, default=0.0,
+                   help="share of training images made into randomized thin-edge drawings, filled (modern)")
+    p.add_argument("--validation", action=argparse.BooleanOptionalAction, default=True,
+                   help="hold out the fixed 5,000-image validation split (nin.data) and report on it per epoch")
     p.add_argument("--limit", type=int, help="train on the first N train images and test on the first N test images")
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU; CPUs with AVX512-BF16)")
     p.add_argument("--out", default="weights", help="output folder")
@@ -308,8 +376,14 @@ def main(argv=None):
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
+    # Choices (epochs, runs, shares) are made on the validation split; the test set is reported once.
+    held_out = args.validation and not args.limit
+    if held_out:
+        (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     if args.limit:
         x_train, y_train, x_test, y_test = x_train[:args.limit], y_train[:args.limit], x_test[:args.limit], y_test[:args.limit]
+    if not held_out:  # smoke runs and older recipes: per-epoch figures on (part of) the test set
+        x_val, y_val = x_test, y_test
 
     # One network for every stage: built for any input size (fully convolutional + global pooling).
     if args.init:
@@ -333,6 +407,8 @@ def main(argv=None):
 
     # What must match for --resume to continue the same run.
     run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "uploads": args.uploads, "seed": args.seed,
+           **({"cutouts": args.cutouts, "edges": args.edges} if args.cutouts or args.edges else {}),
+           **({"validation": "held out"} if held_out else {}),
            "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
            "weight_decay": args.weight_decay, "n_train": len(x_train),
            **({"ema": args.ema} if args.ema else {})}
@@ -343,9 +419,11 @@ def main(argv=None):
         print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
               f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
 
-    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed, args.uploads)
-    test_data = Batches(x_test, y_test, 256, one_hot=one_hot)
-    print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_test)} test images, "
+    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed, args.uploads,
+                         args.cutouts, args.edges)
+    test_data = Batches(x_val, y_val, 256, one_hot=one_hot)
+    print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_val)} "
+          f"{'validation' if held_out else 'test'} images, "
           f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
     end = 0
     for size, n in stages:
@@ -369,7 +447,11 @@ def main(argv=None):
     shipped = nin_model.fold_bn(net, final_size) if cfg["bn"] else nin_model.build_nin(final_size)
     if not cfg["bn"]:
         shipped.set_weights([np.asarray(w, "float32") for w in net.get_weights()])
-    m = evaluate.metrics(evaluate.predict_logits(nin_model.with_resize(shipped, image_size=final_size), x_test), y_test)
+    final = nin_model.with_resize(shipped, image_size=final_size)
+    if held_out:
+        mv = evaluate.metrics(evaluate.predict_logits(final, x_val), y_val)
+        print("validation split:\n" + evaluate.format_report(mv))
+    m = evaluate.metrics(evaluate.predict_logits(final, x_test), y_test)
     print(evaluate.format_report(m))
 
     stage_info, end = [], 0
@@ -391,6 +473,10 @@ def main(argv=None):
         "images_per_s": round(float(np.median(history["images_per_s"])), 1),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data_sha256": data.checksums(), "history": history,
+        **({"validation": {"n": mv["n"], "seed": data.VALIDATION_SEED, "accuracy": mv["accuracy"], "top3": mv["top3"],
+                           "per_class": mv["per_class"],
+                           "note": "per-epoch val_* figures in the history are on this split, held out of training"}}
+           if held_out else {}),
     }
     if args.init:  # keep the parent's figures: total training is the sum of both runs
         meta = join_parent(meta, weights.read_metadata(args.init))
