@@ -146,10 +146,16 @@ HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # 16/32-bit grey
 def to_foreground(img):
     """Grey float image with the garment bright on a dark background, as in Fashion-MNIST.
 
-    Transparent pixels become background. Otherwise the background level is read from the
-    border; if it is lighter than the middle (the usual photo: dark garment on white), the
-    image is negated, exactly as Fashion-MNIST negated its product photos.
+    Transparent pixels become background. A busy background (a bed, a floor, a coloured wall) is
+    cut away first (garment_cutout). Otherwise the background level is read from the border; if it
+    is lighter than the middle (the usual photo: dark garment on white), the image is negated,
+    exactly as Fashion-MNIST negated its product photos.
     """
+    return _foreground(img)[0]
+
+
+def _foreground(img):
+    """(to_foreground's image, the garment's alpha where it was cut out or transparent, else None)."""
     try:
         img.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
         alpha = None
@@ -173,23 +179,29 @@ def to_foreground(img):
         inside = alpha > 0.5
         level = float(grey[inside].mean()) if inside.any() else 1.0
         fg = (1.0 - grey if level < 0.75 else grey) * alpha
-        return fg.astype(np.float32)
+        return fg.astype(np.float32), alpha
 
-    if not plain_background(img):
+    if img.mode not in HIGH_DEPTH and not plain_background(img):
         alpha = garment_cutout(img)
-        return cutout_foreground(grey, alpha)
+        return cutout_foreground(grey, alpha), alpha
+    rgb = np.asarray(img.convert("RGB"), np.float32) / 255.0 if img.mode not in HIGH_DEPTH + ("L",) else None
+    if rgb is not None and np.ptp(backdrop := backdrop_colour(rgb)) >= PLAIN_CHROMA:
+        # a coloured backdrop: the garment is what differs in colour (in grey, a garment as bright vanishes)
+        dist = np.linalg.norm(rgb - backdrop, axis=-1)
+        return np.clip(dist / max(float(np.percentile(dist, 99.5)), 0.1), 0.0, 1.0).astype(np.float32), None
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     bg = float(np.median(border))
     if bg > 0.5:
         fg = (bg - grey) / max(bg, 1e-3)  # negate, and a tinted background becomes black
     else:
         fg = (grey - bg) / max(1.0 - bg, 1e-3)
-    return np.clip(fg, 0.0, 1.0).astype(np.float32)
+    return np.clip(fg, 0.0, 1.0).astype(np.float32), None
 
 
 # --- photos on a busy background: cut the garment out before the Fashion-MNIST steps ---
 
 PLAIN_SPREAD = 0.08  # border colours (0..1 RGB) within this of their median: a plain backdrop, no cut-out
+PLAIN_CHROMA = 0.15  # a border this far from grey (max - min of its RGB) is a coloured backdrop
 CUT_SIDE = 128  # GrabCut works at this size (about 30 ms here); the mask is scaled back up
 CUT_FLOOR = 0.3  # a cut-out garment is at least this bright: a white shirt on a white bed stays visible
 
@@ -208,9 +220,13 @@ def plain_background(img):
         return True
     if min(rgb.shape[:2]) < 16:
         return True
-    border = _border(rgb)
-    spread = np.linalg.norm(border - np.median(border, 0), axis=1)
+    spread = np.linalg.norm(_border(rgb) - backdrop_colour(rgb), axis=1)
     return float(np.percentile(spread, 90)) < PLAIN_SPREAD
+
+
+def backdrop_colour(rgb):
+    """Median colour (0..1 RGB) of the image's border."""
+    return np.median(_border(rgb), 0)
 
 
 def garment_cutout(img):
@@ -330,13 +346,53 @@ def prepare_upload(src):
     """Photo / file / array -> 28x28 float32 in [0, 1], garment bright on black.
 
     A line drawing saved as a file takes the Draw tab's path (thickened, filled), a photo the photo path."""
+    return upload_steps(src)[0]
+
+
+def upload_steps(src):
+    """(the 28x28 image, what the pipeline kept: the photo with what it cut away faded, RGB uint8)."""
     img = open_image(src)
     if img.width < 2 or img.height < 2:
         raise PreprocessError(f"The image is only {img.width}x{img.height} pixels; upload a real photo or drawing.")
-    fg = to_foreground(img)
+    fg, alpha = _foreground(img)
     if is_line_drawing(fg):
-        return fill_drawing(center_28(fg, stroke_px=STROKE_PX))
-    return center_28(fg)
+        x28 = fill_drawing(center_28(fg, stroke_px=STROKE_PX))
+    else:
+        fg = one_garment(fg)
+        x28 = center_28(fg)
+    return x28, kept_view(img, fg if alpha is None else np.minimum(alpha, fg > FOREGROUND))
+
+
+def kept_view(img, kept):
+    """The (reduced) photo where kept (0..1) is high; the rest faded into a checkerboard (cut away, as image
+    editors show transparency)."""
+    try:
+        rgb = np.asarray(img.convert("RGB"), np.float32)
+    except (ValueError, OSError, TypeError):
+        rgb = np.repeat(np.asarray(img.convert("L"), np.float32)[..., None], 3, 2)
+    a = np.clip(np.asarray(kept, np.float32) * 4, 0, 1)
+    if a.shape != rgb.shape[:2]:
+        return rgb.astype(np.uint8)
+    a = ndimage.grey_dilation(a, size=(3, 3))[..., None]
+    yy, xx = np.indices(a.shape[:2]) // max(4, max(a.shape) // 40)
+    checker = np.where((yy + xx) % 2 == 0, 235.0, 175.0)[..., None]
+    return (rgb * a + (0.2 * rgb + 0.8 * checker) * (1 - a)).clip(0, 255).astype(np.uint8)
+
+
+PAIR_SHARE = 0.4  # a second piece at least this big (of the largest) is a second garment, e.g. the other shoe
+
+
+def one_garment(fg):
+    """The largest garment where a photo shows two (a pair of shoes): Fashion-MNIST shows one."""
+    mask = fg > max(BOX_LEVEL, 0.1 * float(fg.max()))
+    labels, n = ndimage.label(mask)
+    if n < 2:
+        return fg
+    sizes = ndimage.sum(mask, labels, range(1, n + 1))
+    if np.sort(sizes)[-2] < PAIR_SHARE * sizes.max():
+        return fg
+    others = mask & (labels != 1 + int(np.argmax(sizes)))
+    return np.where(ndimage.binary_dilation(others, iterations=2) & ~(labels == 1 + int(np.argmax(sizes))), 0.0, fg).astype(np.float32)
 
 
 def sketch_strokes(value):
