@@ -1,7 +1,14 @@
-"""Finding, loading and atomically saving weights with their JSON metadata.
+"""Weights files and what belongs to them: finding, loading and atomically saving them with their
+JSON metadata, and their LiteRT exports (file names, sha256, staleness).
 
-Weights are Keras `.weights.h5` files (HDF5 arrays only: loading them runs no code).
+Weights are Keras `.weights.h5` files (HDF5 arrays only: loading them runs no code). An export
+`x.int8.tflite` / `x.fp32.tflite` / `x.layers.tflite` has a JSON beside it naming the sha256 of
+the weights it was made from (written by `python -m nin.export`); one whose sha256 differs is stale.
+
+This module is near the bottom of the package: it imports only nin.model (lazily, to build the
+network), so the server, the inside view and the export CLI can all use it.
 """
+import hashlib
 import json
 import os
 import sys
@@ -55,6 +62,43 @@ def available_weights(folder=WEIGHTS_DIR):
         label = f"{meta.get('recipe', p.stem)}" + (f" ({acc:.2%} test)" if acc else "")  # 93.95 %, not a rounded-up 94.0 %
         found[label] = str(p)
     return found
+
+
+def sha256(path):
+    """Hex sha256 of a file's bytes: how exports and the model card name a weights file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tflite_path(weights_path, kind):
+    """The LiteRT export of x.weights.h5 for kind tflite-int8 / tflite-fp32 / tflite-layers:
+    x.int8.tflite / x.fp32.tflite / x.layers.tflite, beside the weights."""
+    p = Path(weights_path)
+    return p.with_name(p.name.replace(".weights.h5", f".{kind.split('-')[1]}.tflite"))
+
+
+def export_fix(weights_path, kind):
+    """The command that (re)writes this export."""
+    return f"run `python -m nin.export --weights {weights_path} --formats {kind}`"
+
+
+def up_to_date_export(weights_path, kind):
+    """(path, made_from) of this weights file's LiteRT export, where `made_from` is the JSON beside it;
+    WeightsError with one line (and the command that fixes it) if the export is missing or was made
+    from other weights (a stale export: its JSON is unreadable or names another sha256)."""
+    path = tflite_path(weights_path, kind)
+    if not path.is_file():
+        raise WeightsError(f"{path} not found; {export_fix(weights_path, kind)}.")
+    try:
+        made_from = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        made_from = {}
+    if not isinstance(made_from, dict) or made_from.get("weights_sha256") != sha256(weights_path):
+        raise WeightsError(f"{path} was not made from {weights_path} (stale export); {export_fix(weights_path, kind)}.")
+    return path, made_from
 
 
 def load_net(weights_path, image_size=224):
