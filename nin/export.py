@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nin.weights import DEFAULT_WEIGHTS, atomic_write, load_net, sha256, tflite_path  # noqa: F401 (re-exported)
+from nin.weights import DEFAULT_WEIGHTS, atomic_write, load_net, sha256, tflite_path
 
 FORMATS = ("savedmodel", "tflite-fp32", "tflite-int8", "tflite-layers")
 
