@@ -158,8 +158,43 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+PATH_ARGS = ("init", "out", "checkpoint_dir")  # training arguments that name files or folders
+
+
+def portable_path(value):
+    """A path as it may be committed: relative inside the repository, `~/...` under the home folder
+    (no machine's absolute path in the metadata), anything else unchanged."""
+    p = Path(os.path.expanduser(str(value)))
+    if not p.is_absolute():
+        return str(value)
+    for base, prefix in ((ROOT, ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(value)
+
+
+def portable_metadata(metadata):
+    """The metadata with the paths among its training arguments made portable (portable_path), here
+    and in every parent under init_from; the parent a run started from is named by its sha256
+    (init_from.weights_sha256), taken from the file while it is still there."""
+    meta = dict(metadata)
+    args = meta.get("args")
+    if isinstance(args, dict):
+        parent = args.get("init")
+        if parent and isinstance(meta.get("init_from"), dict) and "weights_sha256" not in meta["init_from"] \
+                and Path(parent).is_file():
+            meta["init_from"] = dict(meta["init_from"], weights_sha256=sha256(parent))
+        meta["args"] = {k: (portable_path(v) if k in PATH_ARGS and isinstance(v, str) else v) for k, v in args.items()}
+    if isinstance(meta.get("init_from"), dict):
+        meta["init_from"] = portable_metadata(meta["init_from"])
+    return meta
+
+
 def save_net(net, weights_path, metadata):
-    """Save weights and their metadata, each atomically."""
+    """Save weights and their metadata (paths made portable: portable_metadata), each atomically."""
+    metadata = portable_metadata(metadata)
     def write_weights(tmp):
         os.unlink(tmp)  # Keras refuses to overwrite silently in some versions; give it a fresh name
         net.save_weights(tmp)
