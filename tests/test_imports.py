@@ -98,6 +98,29 @@ def test_no_module_of_the_package_imports_the_app():
     assert not [m for m, deps in graph.items() if m != "app" and "app" in deps]
 
 
+# The layers of docs/layout.md, bottom first: a module imports only from its own layer or below.
+# A module not listed here is checked for circles only (add it where it belongs).
+LAYERS = [
+    {"nin", "nin.architecture", "nin.quiet", "nin.data"},
+    {"nin.model"},
+    {"nin.weights"},
+    {"nin.websafety"},
+    {"nin.preprocess", "nin.drawings", "nin.plots"},
+    {"nin.inference", "nin.serving"},
+    {"nin.inside", "nin.demo"},
+    {"nin.evaluate", "nin.robustness", "nin.examples", "nin.predict", "nin.summary", "nin.export", "nin.train",
+     "nin.card", "nin.bench"},
+    {"app"},
+]
+
+
+def test_no_module_imports_one_above_it():
+    layer = {m: i for i, modules in enumerate(LAYERS) for m in modules}
+    upward = [f"{m} (layer {layer[m] + 1}) imports {d} (layer {layer[d] + 1})"
+              for m, deps in import_graph().items() if m in layer for d in sorted(deps) if layer.get(d, -1) > layer[m]]
+    assert not upward, upward
+
+
 @pytest.mark.parametrize("module", ["nin.weights", "nin.serving", "nin.inference", "nin.inside"])
 def test_the_serving_side_does_not_import_the_page_or_the_command_line_tools(module):
     """The export CLI, the page's events and the app sit above these modules, never below them."""
