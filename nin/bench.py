@@ -225,7 +225,7 @@ def goals(app):
 
 def bench_inside(quick=False):
     """p50s of the inside view: layer forward per runtime, phases and whole view in process, end to end."""
-    from nin import demo, inside
+    from nin import demo, inside, serving
     from nin.preprocess import prepare_upload
 
     n = 10 if quick else 40
@@ -243,7 +243,7 @@ def bench_inside(quick=False):
         pictures = view.pictures()
         phases = {"layer forward + Guesses": p50(lambda: views.view(image28, "bench")),
                   "pictures": p50(view.pictures),
-                  "PNG files": p50(lambda: [demo.output_file(p, compress_level=1) for p, _ in pictures])}
+                  "PNG files": p50(lambda: [serving.output_file(p, compress_level=1) for p, _ in pictures])}
         inside.inside_upload(views, str(EXAMPLE))
         whole = p50(lambda: inside.inside_upload(views, str(EXAMPLE)))
         res["view"][f"{models.get(None).classifier.runtime} Guesses, {runner.runtime} layers"] = dict(phases, whole=whole)

@@ -1,35 +1,192 @@
-"""Write weights/README.md, the model card, from the JSON metadata beside each weights file.
+"""Write weights/README.md, the model card, from the JSON metadata beside each weights file and
+weights/shipped.json (every file shipped so far, by sha256).
 
-    python -m nin.card
+    python -m nin.card           # writes weights/README.md
+    python -m nin.card --check   # exits 1 if weights/README.md is not what the metadata gives
+
+A parent file is named by its sha256 and its test figure, never by a path on the machine that
+trained it; the recipe line summarises the whole lineage (every run from random weights to this
+file), not only the last fine-tune.
 """
+import argparse
+import json
+import sys
 from pathlib import Path
 
-from nin.weights import WEIGHTS_DIR, available_weights, read_metadata
+from nin.weights import WEIGHTS_DIR, available_weights, read_metadata, sha256
+
+SHIPPED = WEIGHTS_DIR / "shipped.json"
+OPTIMISER = {"modern": "AdamW", "d2l": "SGD"}
+AUGMENT = {"modern": "flip / 2-px shift / erasing", "d2l": "none"}
 
 
-def card_section(path):
+def shipped_files(path=SHIPPED):
+    """{sha256: entry} of weights/shipped.json ({} if it is missing)."""
+    try:
+        return {f["sha256"]: f for f in json.loads(Path(path).read_text())["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def lineage(meta):
+    """Every run that made this file, from the first (random weights) to this one."""
+    runs, run = [], meta
+    while run:
+        runs.append(run)
+        run = run.get("init_from")
+    return runs[::-1]
+
+
+def _lr(run):
+    lr = (run.get("config") or {}).get("lr") or (run.get("args") or {}).get("lr")
+    return f"{lr:g}" if lr else "the recipe's default"
+
+
+def _share(args, key):
+    return f"{100 * (args.get(key) or 0):.0f} %"
+
+
+def _run_sizes(run):
+    args = run.get("args") or {}
+    if args.get("stages"):
+        return " → ".join(f"{s.split(':')[0]} px × {s.split(':')[1]}" for s in args["stages"].split(","))
+    return f"{args.get('image_size', run.get('image_size'))} px × {run.get('epochs')}"
+
+
+def _is_bn(run):
+    cfg = run.get("config") or {}
+    return bool(cfg.get("bn")) if "bn" in cfg else not (run.get("args") or {}).get("init")
+
+
+def recipe_line(meta):
+    """The whole lineage in one line: stages, epochs, optimiser, learning rates, averaging, augmentation shares."""
+    runs = lineage(meta)
+    recipe = meta.get("recipe")
+    cfg = meta.get("config") or {}
+    stages = meta.get("stages") or []
+    total = meta.get("total_epochs") or meta.get("epochs")
+    parts = [f"{recipe}: {total} epochs"
+             + (f" in {len(stages)} stages" if len(stages) > 1 else "")
+             + (f" over {len(runs)} runs" if len(runs) > 1 else "")]
+    first, rest = runs[0], runs[1:]
+    opt = OPTIMISER.get(recipe, recipe)
+    network = "the BatchNorm network" if _is_bn(first) else "the seed network"
+    schedule = "one warm-up + cosine schedule" if recipe == "modern" else "a constant learning rate"
+    parts.append(f"run 1: {network} at {_run_sizes(first)} under {schedule} ({opt}, peak lr {_lr(first)})"
+                 + (", then folded into the seed network" if _is_bn(first) else ""))
+    if rest:
+        sizes = sorted({(r.get("args") or {}).get("image_size") for r in rest})
+        ema = [r for r in rest if (r.get("args") or {}).get("ema")]
+        parts.append(
+            f"runs 2–{len(runs)}: fine-tunes of the folded network at {', '.join(f'{s} px' for s in sizes)}, "
+            + " + ".join(str(r.get("epochs")) for r in rest) + " epochs, each under a fresh warm-up + cosine schedule "
+            f"(peak lr {', '.join(_lr(r) for r in rest)})"
+            + (f"; weight averaging (EMA {(ema[0]['args']['ema']):g}) in the last {sum(r.get('epochs') for r in ema)} "
+               "epochs, the average is what was shipped" if ema else ""))
+    every = [f"batch {cfg.get('batch_size', 128)}", f"label smoothing {cfg.get('label_smoothing', 0):g}"]
+    if recipe == "modern":
+        every.insert(0, f"{opt} weight decay {(first.get('args') or {}).get('weight_decay', 5e-4):g}")
+    if all((r.get("args") or {}).get("mixed_precision") for r in runs):
+        every.append("bfloat16 mixed precision")
+    every.append(f"augmentation {AUGMENT.get(recipe, '?')}")
+    draw = [_share(r.get("args") or {}, "drawings") if "drawings" in (r.get("args") or {})
+            else _share(r.get("args") or {}, "shape_aug") for r in runs]
+    ups = [_share(r.get("args") or {}, "uploads") for r in runs]
+    shares = (f"drawings {', '.join(draw)} and uploads {', '.join(ups)} of the training images, run by run"
+              if len(runs) > 1 else f"drawings {draw[0]} and uploads {ups[0]} of the training images")
+    parts.append("every run: " + ", ".join(every) + "; " + shares)
+    return "; ".join(parts) + "."
+
+
+def _named(sha, acc, shipped):
+    """A weights file by its sha256 prefix and test figure (and the commit that shipped it, if any)."""
+    if not sha:
+        return f"a file with test top-1 {acc:.4f} (not shipped nor kept: sha256 not recorded)"
+    entry = shipped.get(sha)
+    where = f", shipped in commit {entry['commit']}" if entry else ""
+    return f"sha256 `{sha[:12]}…`, test top-1 {acc:.4f}{where}"
+
+
+def _cli_args(args):
+    out = []
+    skip = {"out", "verbose", "name", "checkpoint_dir", "resume"} | ({"image_size", "epochs"} if args.get("stages") else set())
+    for k, v in args.items():
+        if v in (None, False) or k in skip:
+            continue
+        if k == "init":
+            v = "PARENT"  # the file the run started from, named by its sha256 in the lineage table
+        out.append(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}"))
+    return out
+
+
+def _command(run):
+    return f"`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`"
+
+
+def lineage_table(meta, own_sha, shipped):
+    """One row per run, from random weights to this file: what it started from, its command, its file."""
+    runs = lineage(meta)
+    rows = ["| run | started from | command | epochs | training time | images/s (median) | its file |",
+            "|---:|---|---|---:|---:|---:|---|"]
+    for i, run in enumerate(runs, 1):
+        parent = runs[i - 2] if i > 1 else None
+        if parent is None:
+            start = "random weights"
+        else:
+            psha = parent.get("weights_sha256")
+            start = f"run {i - 1}'s file: " + (f"sha256 `{psha[:12]}…`" if psha else "sha256 not recorded") \
+                + f", test top-1 {parent.get('test_accuracy', 0):.4f}"
+        sha = own_sha if run is meta else run.get("weights_sha256")
+        made = "**this file**: " + _named(sha, run.get("test_accuracy", 0), shipped) if run is meta else \
+            _named(sha, run.get("test_accuracy", 0), shipped)
+        rows.append(f"| {i} | {start} | {_command(run)} | {run.get('epochs')} | "
+                    f"{(run.get('train_seconds') or 0) / 60:.0f} min | {run.get('images_per_s')} | {made} |")
+    return rows + ["", "`PARENT` is the file of the run before; each fine-tune's metadata keeps its parent's "
+                   "summary under `init_from`.", ""]
+
+
+def card_section(path, shipped=None):
+    shipped = shipped_files() if shipped is None else shipped
     meta = read_metadata(path)
     stem = Path(path).name.replace(".weights.h5", "")
-    cfg = meta.get("config", {})
+    own_sha = sha256(path) if Path(path).is_file() else None
     lines = [f"## `{Path(path).name}`: {meta.get('recipe')} recipe", "",
              "| | |", "|---|---|",
-             f"| recipe | {meta.get('recipe')}: {cfg} |",
-             f"| training | {_epochs(meta)} on {meta.get('n_train')} images, "
-             f"{_sizes(meta)}, command `python -m nin.train {' '.join(_cli_args(meta.get('args', {})))}` |",
-             *[f"| started from | an earlier run: {run.get('recipe')} recipe, {run.get('epochs')} epoch(s), "
-               f"{run.get('train_seconds')} s, test top-1 {run.get('test_accuracy', 0):.4f} "
-               f"(`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`) |" for run in _parents(meta)],
+             f"| file | sha256 `{own_sha}` |" if own_sha else "| file | missing |",
+             f"| recipe | {recipe_line(meta)} |",
+             f"| how it was chosen | {meta.get('selected_by') or 'not recorded in its metadata'} |",
+             f"| training | {_epochs(meta)} on {meta.get('n_train')} images, {_sizes(meta)}; "
+             f"the last run's command {_command(meta)} |",
              f"| hardware | {meta.get('hardware')}, Keras {meta.get('keras')} on {meta.get('backend')} |",
              f"| training time | {_train_time(meta)} |",
              f"| test top-1 / top-3 | **{meta.get('test_accuracy', 0):.4f}** / {meta.get('test_top3', 0):.4f} "
              f"on {meta.get('n_test')} test images |",
              f"| parameters | {meta.get('params'):,} (the seed network; BatchNorm folded into the convolutions) |",
-             f"| date | {meta.get('date')} |", "",
-             *_stage_table(meta),
-             "| class | test accuracy |", "|---|---:|"]
+             f"| date | {meta.get('date')} |", ""]
+    if meta.get("init_from"):
+        lines += ["### How this file was made, run by run", ""] + lineage_table(meta, own_sha, shipped)
+    lines += _stage_table(meta)
+    lines += ["| class | test accuracy |", "|---|---:|"]
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
     return "\n".join(lines)
+
+
+def shipped_section(shipped, serving):
+    """Every file shipped so far, newest first: the lineage of superseded weights."""
+    if not shipped:
+        return []
+    rows = ["## Every weights file shipped so far", "",
+            "Newest first; the bytes of each are in the git history (`git show COMMIT:weights/nin_modern.weights.h5`).",
+            "Test figures: `python -m nin.evaluate` (and `--runtime tflite-int8`) on this 2-core CPU, when each was shipped.",
+            "", "| sha256 | commit | date | epochs | test top-1 / top-3 | int8 top-1 | how it was made | now |",
+            "|---|---|---|---:|---:|---:|---|---|"]
+    for f in shipped.values():
+        int8 = f"{f['int8_top1']:.4f}" if f.get("int8_top1") else "–"
+        now = "**served**" if f["sha256"] in serving else "superseded"
+        rows.append(f"| `{f['sha256'][:12]}…` | {f['commit']} | {f['date']} | {f['epochs']} | "
+                    f"{f['test_top1']:.4f} / {f['test_top3']:.4f} | {int8} | {f['made']} | {now} |")
+    return rows + [""]
 
 
 def _epochs(meta):
@@ -67,39 +224,36 @@ def _stage_table(meta):
     return rows + [""]
 
 
-def _parents(meta):
-    """The runs this one was fine-tuned from, latest first."""
-    runs, run = [], meta.get("init_from")
-    while run:
-        runs.append(run)
-        run = run.get("init_from")
-    return runs
-
-
-def _cli_args(args):
-    out = []
-    skip = {"out", "verbose", "name", "checkpoint_dir", "resume"} | ({"image_size", "epochs"} if args.get("stages") else set())
-    for k, v in args.items():
-        if v in (None, False) or k in skip:
-            continue
-        out.append(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}"))
-    return out
-
-
-def main():
-    sections = [card_section(p) for p in available_weights().values()]
-    text = "\n".join([
+def card_text():
+    shipped = shipped_files()
+    paths = list(available_weights().values())
+    serving = {sha256(p) for p in paths if Path(p).is_file()}
+    sections = [card_section(p, shipped) for p in paths]
+    return "\n".join([
         "# Model card: NiN on Fashion-MNIST", "",
         "The network is the seed article's Network in Network (1,992,166 parameters, input 224×224×1 grey,",
         "pixels in [0, 1], garment light on black as in Fashion-MNIST; the app's pipeline makes any photo",
         "or drawing look like that). Trained and tested on the real Fashion-MNIST (60,000 / 10,000).",
-        "Figures come from each file's JSON metadata, written by `python -m nin.train`; check them with",
-        "`python -m nin.evaluate --weights FILE`. This card is written by `python -m nin.card`.", "",
+        "Figures come from each file's JSON metadata, written by `python -m nin.train`, and from",
+        "`weights/shipped.json`; check them with `python -m nin.evaluate --weights FILE`. This card is",
+        "written by `python -m nin.card`.", "",
         "Intended use: a teaching demo of NiN and of class activation maps. Limits: 28×28 grey product",
         "shots of ten garment classes; anything else (people wearing clothes, several garments, other",
-        "objects) still gets one of the ten labels.", ""] + sections)
-    (WEIGHTS_DIR / "README.md").write_text(text)
-    print(f"wrote {WEIGHTS_DIR / 'README.md'}")
+        "objects) still gets one of the ten labels.", ""] + sections + shipped_section(shipped, serving))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help="only check that weights/README.md is up to date")
+    args = p.parse_args(argv)
+    text, out = card_text(), WEIGHTS_DIR / "README.md"
+    if args.check:
+        if not out.is_file() or out.read_text() != text:
+            sys.exit(f"{out} is out of date: run `python -m nin.card`")
+        print(f"{out} is up to date")
+        return
+    out.write_text(text)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """What the Gradio app does when a person draws, uploads or opens a tab (app.py only wires it).
 
-Inputs arrive raw (the app sets preprocess=False) so every file is decoded here, by our own
-pipeline, and every bad input ends as one sentence in a gr.Error, never a traceback. What the
+Inputs arrive raw (the app sets preprocess=False) so every file is decoded by our own
+pipeline (nin/serving.py), and every bad input ends as one sentence in a gr.Error, never a traceback. What the
 app refuses, limits and deletes is in nin/websafety.py.
 
 Three answers to the same input: predict_* (the public API: the Label value only, at Gradio's own
@@ -22,7 +22,7 @@ import numpy as np
 from nin import websafety
 from nin.architecture import layer_rows
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
 from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -67,78 +67,6 @@ class Models:
 
     def get(self, label):
         return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]
-
-
-READ_FAILED = "This image could not be processed; try another PNG or JPEG."
-MODEL_FAILED = "The classifier failed on this request; please try again."
-
-
-def _prepared(prepare, value):
-    """prepare(value), with every failure turned into a gr.Error holding one sentence."""
-    try:
-        return prepare(value)
-    except (PreprocessError, websafety.Refused) as e:
-        raise gr.Error(str(e), print_exception=False) from None
-    except Exception:  # a bug or an exotic file: log it for us, one sentence for the user
-        log.exception("preprocessing failed")
-        raise gr.Error(READ_FAILED, print_exception=False) from None
-
-
-def output_file(rgb, compress_level=6):
-    """An output image as a PNG in Gradio's cache, written once (temp file + rename) under a name
-    taken from its content.
-
-    Returning the array would let Gradio save it itself, and Gradio rewrites the file of equal
-    images in place: under load, a browser fetching one request's picture while another request
-    rewrites it gets a truncated file (seen as 'Too little data for declared Content-Length').
-    A file inside the cache is served as it is, never copied or rewritten; Gradio's delete_cache
-    deletes it `--delete-after` seconds after it was last handed out.
-    """
-    import hashlib
-    import io
-    import tempfile
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(rgb, np.uint8)).save(buf, "PNG", compress_level=compress_level)
-    data = buf.getvalue()
-    folder = websafety.cache_dir() / websafety.OUTPUTS_FOLDER
-    path = folder / f"{hashlib.sha256(data).hexdigest()[:40]}.png"
-    try:
-        os.utime(path)  # handed out again: delete_cache ages files by ctime, so restart its clock
-        return str(path)
-    except FileNotFoundError:
-        pass
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return str(path)
-
-
-def _upload28(image):
-    return _prepared(lambda v: prepare_upload(websafety.local_path(v) if v is not None else None), image)
-
-
-def _sketch_sources(sketch):
-    if not isinstance(sketch, dict):
-        return websafety.local_path(sketch) if sketch is not None else None
-    layers = sketch.get("layers") or []
-    if not isinstance(layers, (list, tuple)):
-        layers = [layers]
-    return {"background": None,
-            "layers": [websafety.local_path(l) for l in layers if l],
-            "composite": websafety.local_path(sketch["composite"]) if sketch.get("composite") else None}
-
-
-def _sketch28(sketch):
-    return _prepared(lambda v: prepare_sketch(_sketch_sources(v)), sketch)
 
 
 def _forward(models, image28, weights_label):

@@ -8,10 +8,10 @@
   int8 is full-integer post-training quantisation calibrated on training images.
 - tflite-layers: LiteRT float32 whose outputs are the 224x224 resize and every layer's output
   (signature outputs named after the layers), for the app's "Inside the network" view.
-Each .tflite gets a .json beside it with the sha256 of the weights it was made from.
+Each .tflite gets a .json beside it with the sha256 of the weights it was made from (file names,
+sha256 and the staleness check live with the weights, in nin/weights.py).
 """
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -20,18 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nin.weights import DEFAULT_WEIGHTS, atomic_write, load_net
+from nin.weights import DEFAULT_WEIGHTS, atomic_write, load_net, sha256, tflite_path
 
 FORMATS = ("savedmodel", "tflite-fp32", "tflite-int8", "tflite-layers")
-
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def tflite_path(weights_path, kind):
-    p = Path(weights_path)
-    return p.with_name(p.name.replace(".weights.h5", f".{kind.split('-')[1]}.tflite"))
 
 
 def export_savedmodel(net, path):

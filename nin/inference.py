@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from nin.data import CLASS_NAMES
-from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net
+from nin.weights import DEFAULT_WEIGHTS, load_net, up_to_date_export
 
 # keras: the Keras model compiled by the backend (float32, the reference);
 # tflite-int8 / tflite-fp32: LiteRT with XNNPACK, files made by `python -m nin.export`.
@@ -45,18 +45,9 @@ class LiteRTForward:
     """x[B,28,28,1] -> (logits, class maps) through a LiteRT flat buffer, XNNPACK on all cores."""
 
     def __init__(self, weights_path, runtime):
-        import json
         import os
 
-        from nin.export import sha256, tflite_path
-
-        path = tflite_path(weights_path, runtime)
-        fix = f"run `python -m nin.export --weights {weights_path} --formats {runtime}`"
-        if not path.is_file():
-            raise WeightsError(f"{path} not found; {fix}.")
-        made_from = json.loads(path.with_suffix(".json").read_text()) if path.with_suffix(".json").is_file() else {}
-        if made_from.get("weights_sha256") != sha256(weights_path):
-            raise WeightsError(f"{path} was not made from {weights_path} (stale export); {fix}.")
+        path, _ = up_to_date_export(weights_path, runtime)  # WeightsError if missing or stale
         self.path, self.threads = str(path), os.cpu_count()
         self._interpreters = {}  # one per batch size: resizing re-plans the whole graph
         self._lock = threading.Lock()  # an interpreter is not thread-safe

@@ -10,7 +10,6 @@ chart always shows what the Draw and Upload tabs show; the class maps and their 
 the layer model (their means are its logits).
 """
 import functools
-import json
 import logging
 import os
 import threading
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from nin.data import CLASS_NAMES
-from nin.weights import WeightsError
+from nin.weights import WeightsError, up_to_date_export
 
 LAYERS_FORMAT = "tflite-layers"  # nin.export's name for the every-layer LiteRT file (.layers.tflite)
 INPUT_STEP = "resize"  # the 28->224 resize in front of the seed's first layer
@@ -63,19 +62,12 @@ class LiteRTLayers:
     def __init__(self, weights_path):
         from ai_edge_litert.interpreter import Interpreter
 
-        from nin.export import sha256, tflite_path
+        from nin.weights import export_fix
 
-        path = tflite_path(weights_path, LAYERS_FORMAT)
-        fix = f"run `python -m nin.export --weights {weights_path} --formats {LAYERS_FORMAT}`"
-        if not path.is_file():
-            raise WeightsError(f"{path} not found; {fix}.")
-        try:
-            made_from = json.loads(path.with_suffix(".json").read_text())
-        except (OSError, ValueError):
-            made_from = {}
-        if not isinstance(made_from, dict) or made_from.get("weights_sha256") != sha256(weights_path) \
-                or not made_from.get("layers"):
-            raise WeightsError(f"{path} was not made from {weights_path} (stale export); {fix}.")
+        path, made_from = up_to_date_export(weights_path, LAYERS_FORMAT)  # WeightsError if missing or stale
+        if not made_from.get("layers"):  # an export from before the captions were recorded in it
+            raise WeightsError(f"{path} was not made from {weights_path} (stale export); "
+                               f"{export_fix(weights_path, LAYERS_FORMAT)}.")
         self.rows = made_from["layers"]
         self._run = Interpreter(str(path), num_threads=os.cpu_count()).get_signature_runner()
         self._input = next(iter(self._run.get_input_details()))
@@ -384,7 +376,7 @@ def render(view):
     return out
 
 
-# --- what the app does (app.py wires these; errors end as one sentence, as in nin/demo.py) ---
+# --- what the app does (app.py wires these; errors end as one sentence, through nin/serving.py) ---
 
 EXPLANATION = """### Inside the network
 Every layer of the seed's table, in order, for **your last drawing or upload** (an example until
@@ -404,9 +396,7 @@ API_DESCRIPTION = ("Every layer's output for this image: a gallery of (picture, 
 
 def gallery(views, image28, source, weights_label=None):
     """[(PNG path, caption)] for a gr.Gallery: one picture per step."""
-    import gradio as gr
-
-    from nin.demo import MODEL_FAILED, output_file
+    from nin.serving import MODEL_FAILED, error, output_file
 
     try:
         view = views.view(image28, source, weights_label)
@@ -414,19 +404,19 @@ def gallery(views, image28, source, weights_label=None):
         return [(output_file(picture, compress_level=1), caption) for picture, caption in view.pictures()]
     except Exception:
         log.exception("inside view failed")
-        raise gr.Error(MODEL_FAILED, print_exception=False) from None
+        raise error(MODEL_FAILED) from None
 
 
 def _upload28(image):
-    from nin.demo import _upload28  # the app's pipeline: path checks, one-sentence errors
+    from nin.serving import upload28  # the app's pipeline: path checks, one-sentence errors
 
-    return _upload28(image)
+    return upload28(image)
 
 
 def _sketch28(sketch):
-    from nin.demo import _sketch28
+    from nin.serving import sketch28
 
-    return _sketch28(sketch)
+    return sketch28(sketch)
 
 
 def inside_upload(views, image, weights_label=None):

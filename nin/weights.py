@@ -1,7 +1,14 @@
-"""Finding, loading and atomically saving weights with their JSON metadata.
+"""Weights files and what belongs to them: finding, loading and atomically saving them with their
+JSON metadata, and their LiteRT exports (file names, sha256, staleness).
 
-Weights are Keras `.weights.h5` files (HDF5 arrays only: loading them runs no code).
+Weights are Keras `.weights.h5` files (HDF5 arrays only: loading them runs no code). An export
+`x.int8.tflite` / `x.fp32.tflite` / `x.layers.tflite` has a JSON beside it naming the sha256 of
+the weights it was made from (written by `python -m nin.export`); one whose sha256 differs is stale.
+
+This module is near the bottom of the package: it imports only nin.model (lazily, to build the
+network), so the server, the inside view and the export CLI can all use it.
 """
+import hashlib
 import json
 import os
 import sys
@@ -55,6 +62,43 @@ def available_weights(folder=WEIGHTS_DIR):
         label = f"{meta.get('recipe', p.stem)}" + (f" ({acc:.2%} test)" if acc else "")  # 93.95 %, not a rounded-up 94.0 %
         found[label] = str(p)
     return found
+
+
+def sha256(path):
+    """Hex sha256 of a file's bytes: how exports and the model card name a weights file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tflite_path(weights_path, kind):
+    """The LiteRT export of x.weights.h5 for kind tflite-int8 / tflite-fp32 / tflite-layers:
+    x.int8.tflite / x.fp32.tflite / x.layers.tflite, beside the weights."""
+    p = Path(weights_path)
+    return p.with_name(p.name.replace(".weights.h5", f".{kind.split('-')[1]}.tflite"))
+
+
+def export_fix(weights_path, kind):
+    """The command that (re)writes this export."""
+    return f"run `python -m nin.export --weights {weights_path} --formats {kind}`"
+
+
+def up_to_date_export(weights_path, kind):
+    """(path, made_from) of this weights file's LiteRT export, where `made_from` is the JSON beside it;
+    WeightsError with one line (and the command that fixes it) if the export is missing or was made
+    from other weights (a stale export: its JSON is unreadable or names another sha256)."""
+    path = tflite_path(weights_path, kind)
+    if not path.is_file():
+        raise WeightsError(f"{path} not found; {export_fix(weights_path, kind)}.")
+    try:
+        made_from = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        made_from = {}
+    if not isinstance(made_from, dict) or made_from.get("weights_sha256") != sha256(weights_path):
+        raise WeightsError(f"{path} was not made from {weights_path} (stale export); {export_fix(weights_path, kind)}.")
+    return path, made_from
 
 
 def load_net(weights_path, image_size=224):
@@ -114,8 +158,43 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+PATH_ARGS = ("init", "out", "checkpoint_dir")  # training arguments that name files or folders
+
+
+def portable_path(value):
+    """A path as it may be committed: relative inside the repository, `~/...` under the home folder
+    (no machine's absolute path in the metadata), anything else unchanged."""
+    p = Path(os.path.expanduser(str(value)))
+    if not p.is_absolute():
+        return str(value)
+    for base, prefix in ((ROOT, ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(value)
+
+
+def portable_metadata(metadata):
+    """The metadata with the paths among its training arguments made portable (portable_path), here
+    and in every parent under init_from; the parent a run started from is named by its sha256
+    (init_from.weights_sha256), taken from the file while it is still there."""
+    meta = dict(metadata)
+    args = meta.get("args")
+    if isinstance(args, dict):
+        parent = args.get("init")
+        if parent and isinstance(meta.get("init_from"), dict) and "weights_sha256" not in meta["init_from"] \
+                and Path(parent).is_file():
+            meta["init_from"] = dict(meta["init_from"], weights_sha256=sha256(parent))
+        meta["args"] = {k: (portable_path(v) if k in PATH_ARGS and isinstance(v, str) else v) for k, v in args.items()}
+    if isinstance(meta.get("init_from"), dict):
+        meta["init_from"] = portable_metadata(meta["init_from"])
+    return meta
+
+
 def save_net(net, weights_path, metadata):
-    """Save weights and their metadata, each atomically."""
+    """Save weights and their metadata (paths made portable: portable_metadata), each atomically."""
+    metadata = portable_metadata(metadata)
     def write_weights(tmp):
         os.unlink(tmp)  # Keras refuses to overwrite silently in some versions; give it a fresh name
         net.save_weights(tmp)

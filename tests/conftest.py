@@ -100,3 +100,8 @@ def example(name_start):
     matches = sorted((ROOT / "examples").glob(f"{name_start}*"))
     assert matches, f"no example {name_start}"
     return str(matches[0])
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-docs-screenshots", action="store_true", default=False,
+                     help="tests/test_screenshots.py also writes docs/draw_tab.png and docs/inside_view.png")

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from nin.data import CLASS_NAMES
-from nin.export import tflite_path
 from nin.inside import LAYERS_FORMAT, InsideViews, KerasLayers, LiteRTLayers, layer_runner
 from nin.preprocess import prepare_upload
-from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError
+from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, tflite_path
 from tests.conftest import example
 
 IMAGES = ["0002_trouser", "0018_bag", "0019_t-shirt-top", "0101_shirt_photo"]
@@ -162,7 +161,8 @@ def test_missing_or_stale_layer_export_is_refused_and_the_view_falls_back_to_ker
 
 
 def test_export_command_writes_the_layer_file_with_its_provenance(tmp_path):
-    from nin.export import FORMATS, sha256
+    from nin.export import FORMATS
+    from nin.weights import sha256
 
     assert LAYERS_FORMAT in FORMATS  # `python -m nin.export` with no --formats writes it too
     weights = copy_weights(tmp_path)

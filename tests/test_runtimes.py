@@ -22,8 +22,7 @@ def test_shipped_litert_files_agree_with_keras(runtime, classifier, test_split):
 def test_stale_export_is_refused(tmp_path):
     import shutil
 
-    from nin.export import tflite_path
-    from nin.weights import WeightsError
+    from nin.weights import WeightsError, tflite_path
 
     weights = tmp_path / "other.weights.h5"
     shutil.copy(DEFAULT_WEIGHTS, weights)

@@ -5,7 +5,7 @@ concurrent clients, with a short --delete-after so that retention works during t
 Afterwards: 0 errors on good inputs (bad ones each get their one sentence), the server's resident
 memory grew by at most 50 MB after warm-up, and no file in its cache outlived the retention
 setting (plus one deletion round and slack). Bounded: it stops by itself after SOAK_DEADLINE_S.
-Figures go to test-artifacts/soak.json (and the README's reliability section).
+Figures go to test-artifacts/soak.json (and docs/reliability.md).
 """
 import io
 import json
