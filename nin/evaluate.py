@@ -1,6 +1,7 @@
-"""Evaluate weights on the Fashion-MNIST test set.
+"""Evaluate weights on the Fashion-MNIST test set (or the validation split held out of training).
 
     python -m nin.evaluate [--weights PATH] [--limit N] [--runtime keras|tflite-int8|tflite-fp32]
+    python -m nin.evaluate --split validation ...   # for choosing between runs; the test set is reported once
 
 Prints per-class accuracy and the confusion matrix; the last line is one JSON object.
 """
@@ -61,16 +62,22 @@ def main(argv=None):
     p.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--runtime", choices=RUNTIMES, default="keras")
+    p.add_argument("--split", choices=("test", "validation"), default="test",
+                   help="validation: the 5,000 training images held out for choices (nin.data); test: report once")
     args = p.parse_args(argv)
 
     clf = Classifier(args.weights, args.runtime)
-    x, y = load_split("test")
+    if args.split == "validation":
+        from nin.data import train_validation_split
+        _, (x, y) = train_validation_split(*load_split("train"))
+    else:
+        x, y = load_split("test")
     if args.limit:
         x, y = x[:args.limit], y[:args.limit]
     m = metrics(predict_logits(clf, x, args.batch_size), y)
     print(format_report(m))
     summary = {"accuracy": m["accuracy"], "top3": m["top3"], "params": int(load_net(args.weights).count_params()), "n": m["n"],
-               "weights": args.weights, "runtime": args.runtime, "per_class": m["per_class"]}
+               "weights": args.weights, "runtime": args.runtime, "split": args.split, "per_class": m["per_class"]}
     print(json.dumps(summary))
 
 
