@@ -80,9 +80,8 @@ def as_cutout(x28, rng):
 
 def as_edge_drawing(x28, rng):
     """Randomized thin edges (Efthymiadis et al., ICPR 2022): the garment's edges at random thresholds,
-    some pieces dropped, random width, then filled as the Draw tab fills a drawing (nin.preprocess.fill_drawing)."""
+    some pieces dropped, random width."""
     import cv2
-    from nin.preprocess import fill_drawing
 
     big = cv2.resize((x28 * 255).astype(np.uint8), (112, 112), interpolation=cv2.INTER_CUBIC)
     lo = rng.uniform(20, 120)
@@ -95,7 +94,7 @@ def as_edge_drawing(x28, rng):
     width = int(rng.integers(3, 10))
     ink = cv2.dilate(edges.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
     small = cv2.resize(ink.astype(np.float32), (28, 28), interpolation=cv2.INTER_AREA)
-    return fill_drawing(np.clip(small * 1.5, 0, 1))
+    return np.clip(small * 1.5, 0, 1)
 
 
 def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0, cutout_p=0.0, edge_p=0.0):
@@ -108,8 +107,6 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0, cutout_p=0.0, 
     resampled photo reads like a test image.
     cutout_p: share of the others made into what the photo path cuts out of a busy photo (as_cutout).
     edge_p: share made into randomized thin edge drawings (as_edge_drawing).
-    Every drawing is filled as the Draw tab fills one (nin.preprocess.fill_drawing): the network learns
-    drawings as the pipeline hands them over.
     """
     b = len(x)
     flip = rng.random(b) < 0.5
@@ -123,9 +120,8 @@ def augment_batch(x, rng, shape_p=0.0, labels=None, upload_p=0.0, cutout_p=0.0, 
     if shape_p > 0:
         from nin.drawings import DRAW_WEIGHT, as_drawing
         drawn = rng.random(b) < shape_p * (1.0 if labels is None else DRAW_WEIGHT[np.asarray(labels)])
-        from nin.preprocess import fill_drawing
         for i in np.flatnonzero(drawn):
-            x[i] = fill_drawing(as_drawing(x[i], -1 if labels is None else labels[i], rng))
+            x[i] = as_drawing(x[i], -1 if labels is None else labels[i], rng)
     if edge_p > 0:
         edged = (rng.random(b) < edge_p) & ~drawn
         for i in np.flatnonzero(edged):
