@@ -204,6 +204,7 @@ def _foreground(img):
 PLAIN_SPREAD = 0.08  # border colours (0..1 RGB) within this of their median: a plain backdrop, no cut-out
 PLAIN_CHROMA = 0.15  # a border this far from grey (max - min of its RGB) is a coloured backdrop
 CUT_SIDE = 128  # GrabCut works at this size (about 30 ms here); the mask is scaled back up
+CUT_ITERATIONS = 2  # as good as 3 on the development photos (0.595 both), 15 ms less per photo
 CUT_FLOOR = 0.3  # a cut-out garment is at least this bright: a white shirt on a white bed stays visible
 
 
@@ -245,7 +246,7 @@ def garment_cutout(img):
     mask[:b], mask[-b:], mask[:, :b], mask[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, CUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # degenerate colours (one flat colour): keep everything inside the rectangle
         pass
     keep = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
