@@ -24,6 +24,7 @@ CSS = """
 @media (min-width: 769px) { .top-line { display: none !important; } }
 .picture-title p { margin: 0; font-weight: 600; }
 .whole-picture img { image-rendering: pixelated; }
+.whole-picture .icon-button-wrapper { display: none !important; }  /* empty (buttons=[]), but over the corner */
 #inside-gallery .thumbnail-item { display: flex; flex-direction: column; height: auto; aspect-ratio: auto; }
 #inside-gallery .thumbnail-item img { aspect-ratio: 1; height: auto; flex: none; }
 #inside-gallery .thumbnail-item .caption-label { position: static; max-width: 100%; white-space: normal;

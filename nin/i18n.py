@@ -46,7 +46,7 @@ drawing or photo becomes. The Architecture tab lists every layer; the Model tab,
 were trained and how well they do.""",
         """这个网络（Lin 等，2013）在 [Fashion-MNIST](https://github.com/zalandoresearch/fashion-mnist)
 上训练；它没有全连接层：最后一个 NiN块为每个类别输出一张 5×5 的图，全局平均汇聚层再取它的平均值，
-所以获胜类别的那张图显示了它在*哪里*看到了这件服装（*它看向哪里*）。*模型看到的图像*是你的画或照片
+所以获胜类别的那张图显示了它在*哪里*看到了这件服装（*它看向哪里*）。*模型所见*是你的画或照片
 变成的 28×28 图像。“架构”页列出每一层；“模型”页说明权重是怎样训练的、效果如何。"""),
     "how_it_works": ("How it works", "原理"),
     "tab.draw": ("Draw", "画图"),
@@ -60,7 +60,7 @@ were trained and how well they do.""",
     "upload": ("Photo or image of a garment", "服装的照片或图片"),
     "examples": ("Examples (test-set garments, photo-like images)", "示例（测试集中的服装，像照片的图片）"),
     "guesses": ("Guesses", "猜测"),
-    "seen": ("What the model sees (28×28)", "模型看到的图像（28×28）"),
+    "seen": ("What the model sees (28×28)", "模型所见（28×28）"),
     "cam": ("Where it looked (class map)", "它看向哪里（类别图）"),
     "inside.explanation": (
         """### Inside the network
