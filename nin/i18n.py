@@ -215,7 +215,9 @@ HEAD = """<script>
   const titles = %s;
   const put = () => {
     const lang = document.documentElement.lang || "en";
-    document.cookie = "%s=" + encodeURIComponent(lang) + "; path=/; SameSite=Lax";
+    // in an https iframe (a Hugging Face Space) only a partitioned cookie reaches the server
+    const where = location.protocol === "https:" ? "SameSite=None; Secure; Partitioned" : "SameSite=Lax";
+    document.cookie = "%s=" + encodeURIComponent(lang) + "; path=/; " + where;
     const title = titles[lang] || titles.en;
     if (document.title !== title) document.title = title;
   };
