@@ -4,25 +4,15 @@ its architecture and its model card. Wiring only: the work is done in nin/demo.p
     python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH] [--runtime R] [--delete-after SECONDS]
 """
 import argparse
-import functools
 import os
 import sys
 
 import gradio as gr
 
-from nin import demo, inside, websafety
+from nin import demo, i18n, inside, websafety
+from nin.i18n import t as T  # the page's text, in English and 简体中文: nin/i18n.py
 from nin.inference import APP_RUNTIME, RUNTIMES
 from nin.weights import WeightsError
-
-ABOUT = """# NiN garment classifier
-Draw a garment or upload a photo: a Network in Network trained on Fashion-MNIST guesses what it is."""
-
-ABOUT_MORE = """The network (Lin et al., 2013) was trained on
-[Fashion-MNIST](https://github.com/zalandoresearch/fashion-mnist); it has no fully connected layer:
-its last block makes one 5×5 map per class and averages it, so the map of the winning class shows
-*where* it saw the garment (*Where it looked*). *What the model sees* is the 28×28 image your
-drawing or photo becomes. The Architecture tab lists every layer; the Model tab, how the weights
-were trained and how well they do."""
 
 # On a narrow screen the guesses column stacks under the input: the one-line top guess right under
 # the drawing square is what a person drawing with a finger sees change. Wide screens show the
@@ -32,12 +22,14 @@ CSS = """
 .top-line p { margin: 0; }
 .retention, .retention p { font-size: 0.85em; opacity: 0.8; margin: 0; }
 @media (min-width: 769px) { .top-line { display: none !important; } }
+.picture-title p { margin: 0; font-weight: 600; }
+.whole-picture img { image-rendering: pixelated; }
+.whole-picture .icon-button-wrapper { display: none !important; }  /* empty (buttons=[]), but over the corner */
+#inside-gallery .thumbnail-item { display: flex; flex-direction: column; height: auto; aspect-ratio: auto; }
+#inside-gallery .thumbnail-item img { aspect-ratio: 1; height: auto; flex: none; }
+#inside-gallery .thumbnail-item .caption-label { position: static; max-width: 100%; white-space: normal;
+  text-align: left; transform: none; margin: 0; }
 """
-
-PIPELINE = """Every input goes through one pipeline (`nin/preprocess.py`): grey, negated if the background is
-light (Fashion-MNIST garments are light on black), trimmed to the garment, longest side scaled to
-28 px and centred, as Fashion-MNIST was made. The 28×28 image is then resized to 224×224 inside the
-compiled model, which is the input size the seed network's shapes below are computed for."""
 
 # Gradio's sketchpad opens with no tool selected; select the brush so a person can just draw.
 SELECT_BRUSH = """() => {
@@ -50,13 +42,21 @@ SELECT_BRUSH = """() => {
 }"""
 
 
-def guesses(label_id):
+def picture(title, elem_id, **kw):
+    """A picture shown whole: its title above it, not a label badge over it, and no buttons over it."""
+    gr.Markdown(T(title), elem_classes="picture-title")
+    return gr.Image(show_label=False, buttons=[], interactive=False, elem_id=elem_id, elem_classes="whole-picture", **kw)
+
+
+def guesses(prefix):
     """The outputs beside an input: top-k Label, what the model sees, where it looked."""
     with gr.Column():
-        label = gr.Label(label="Guesses", elem_id=label_id)
+        label = gr.Label(label=T("guesses"), elem_id=f"{prefix}-label")
         with gr.Row():
-            view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
-            cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
+            with gr.Column(min_width=150):
+                view = picture("seen", f"{prefix}-seen")
+            with gr.Column(min_width=150):
+                cam = picture("cam", f"{prefix}-cam")
     return label, view, cam
 
 
@@ -65,60 +65,63 @@ def top_line(elem_id):
 
 
 def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
-    fn = functools.partial
-    note = websafety.retention_note(delete_after)
+    """The page; launch it with i18n=nin.i18n.page_i18n(delete_after), head=nin.i18n.HEAD."""
+    fn = demo.bind  # functools.partial that leaves the page's gr.Request parameter visible to Gradio
+    note = T("retention")
     views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
-    with gr.Blocks(title="NiN garment classifier", delete_cache=websafety.delete_cache(delete_after)) as app:
+    with gr.Blocks(title=i18n.TITLE[i18n.EN], delete_cache=websafety.delete_cache(delete_after)) as app:
         last_image = gr.State(None)  # the last good drawing or upload, for the inside view
         shown_by_button = gr.State(False)  # "Look inside" has drawn the view: opening the tab need not
-        gr.Markdown(ABOUT)
-        with gr.Accordion("How it works", open=False):
-            gr.Markdown(ABOUT_MORE)
+        gr.Markdown(T("about"))
+        with gr.Accordion(T("how_it_works"), open=False):
+            gr.Markdown(T("about.more"))
         with gr.Tabs() as tabs:
-            with gr.Tab("Draw", id="draw"):
+            with gr.Tab(T("tab.draw"), id="draw"):
                 with gr.Row():
                     with gr.Column():
                         sketch = gr.Sketchpad(
-                            label="Draw a garment", type="filepath", image_mode="RGBA",
+                            label=T("sketch"), type="filepath", image_mode="RGBA",
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
                         sketch_top = top_line("sketch-top1")
-                        sketch_button = gr.Button("Predict", variant="primary")
-                        sketch_inside = gr.Button("Look inside the network", elem_id="sketch-inside")
+                        sketch_button = gr.Button(T("predict"), variant="primary")
+                        sketch_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
                         gr.Markdown(note, elem_classes="retention")
-                    sketch_label, sketch_view, sketch_cam = guesses("sketch-label")
-            with gr.Tab("Upload", id="upload"):
+                    sketch_label, sketch_view, sketch_cam = guesses("sketch")
+            with gr.Tab(T("tab.upload"), id="upload"):
                 with gr.Row():
                     with gr.Column():
-                        upload = gr.Image(label="Photo or image of a garment", type="filepath", image_mode=None,
+                        upload = gr.Image(label=T("upload"), type="filepath", image_mode=None,
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
                         upload_top = top_line("upload-top1")
-                        upload_button = gr.Button("Predict", variant="primary")
-                        upload_inside = gr.Button("Look inside the network", elem_id="upload-inside")
+                        upload_button = gr.Button(T("predict"), variant="primary")
+                        upload_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
                         gr.Markdown(note, elem_classes="retention")
-                        gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
-                                    examples_per_page=30)
-                    upload_label, upload_view, upload_cam = guesses("upload-label")
-            with gr.Tab("Inside the network", id="inside") as inside_tab:
-                gr.Markdown(inside.EXPLANATION + f"\n\nLayers from: {views.runtime()}.")
-                inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
+                        gr.Examples(demo.example_files(), inputs=upload, label=T("examples"), examples_per_page=30)
+                    upload_label, upload_view, upload_cam = guesses("upload")
+            with gr.Tab(T("tab.inside"), id="inside") as inside_tab:
+                gr.Markdown(T("inside.explanation"))
+                gr.Markdown(T("inside.layers_from") + f" {views.runtime()}.")
+                gr.Markdown(T("inside.gallery"), elem_classes="picture-title")
+                inside_gallery = gr.Gallery(show_label=False, buttons=[], columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
                                             object_fit="contain", elem_id="inside-gallery")
-            with gr.Tab("Architecture", id="architecture"):
-                gr.Markdown(PIPELINE)
+            with gr.Tab(T("tab.architecture"), id="architecture"):
+                gr.Markdown(T("pipeline"))
                 arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
-                                          label="Layers for a 1×224×224×1 input", interactive=False, elem_id="arch-table")
-                gr.Image(str(demo.ROOT / "docs" / "architecture.png"), label="The network", show_label=True,
-                         interactive=False, buttons=["fullscreen"])
-                arch_button = gr.Button("Refresh table", size="sm")
-            with gr.Tab("Model", id="model"):
+                                          label=T("arch.table"), interactive=False, elem_id="arch-table")
+                picture("arch.image", "arch-image", value=str(demo.ROOT / "docs" / "architecture.png"))
+                arch_button = gr.Button(T("arch.refresh"), size="sm")
+            with gr.Tab(T("tab.model"), id="model"):
                 card = gr.Markdown()
                 with gr.Row():
-                    curves = gr.Image(label="Training curves", interactive=False)
-                    confusion = gr.Image(label="Confusion matrix (test set)", interactive=False)
+                    with gr.Column():
+                        curves = picture("model.curves", "model-curves")
+                    with gr.Column():
+                        confusion = picture("model.confusion", "model-confusion")
         # Below the tabs, so that on a phone the drawing square comes right after the title.
         with gr.Row():
-            weights = gr.Dropdown(list(models.paths), value=models.default, label="Weights", scale=2)
-            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
+            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2)
+            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1)
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
         sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam]
@@ -151,6 +154,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
             control.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
         weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
+        app.load(demo.architecture_rows, None, arch_table, api_visibility="private")  # in the page's language
         app.load(None, js=SELECT_BRUSH)
 
         # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
@@ -162,7 +166,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
         inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
                           [inside_gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
-        weights.change(fn(inside.inside_last, views), [last_image, weights], api_visibility="private", **inside_out)
+        weights.change(fn(inside.inside_refresh, views), [last_image, weights], api_visibility="private", **inside_out)
         sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
                             api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
         upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
@@ -205,7 +209,7 @@ def main(argv=None):
     try:  # share only when asked; our own start line instead of Gradio's (which suggests share=True)
         _, local_url, share_url = app.queue(max_size=256).launch(
             server_name=args.host, server_port=args.port, share=args.share, quiet=True, prevent_thread_lock=True,
-            css=CSS, **websafety.launch_settings())
+            css=CSS, i18n=i18n.page_i18n(args.delete_after), head=i18n.HEAD, **websafety.launch_settings())
     except OSError as e:  # e.g. the port is taken
         sys.exit(f"error: cannot serve on {args.host}:{args.port}: {str(e).splitlines()[0] if str(e) else e!r}")
     websafety.start_folder_pruner(args.delete_after)

@@ -2,6 +2,8 @@
 
     python bench/null_app.py --port 7870              # /predict_upload answers a fixed Label value
     python bench/null_app.py --port 7870 --pictures   # ... and two 224x224 PNGs, as /explain_upload does
+    python bench/null_app.py --port 7870 --sketchpad  # a page: the app's Sketchpad, whose change event
+                                                      # returns a fixed Label (the live drawing's floor)
 """
 import argparse
 import os
@@ -31,7 +33,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=7870)
     p.add_argument("--pictures", action="store_true", help="also return two pictures (the app's /explain_upload)")
+    p.add_argument("--sketchpad", action="store_true", help="the Draw tab's Sketchpad, change -> a fixed Label")
     args = p.parse_args()
+    if args.sketchpad:
+        return sketchpad_app(args.port)
     pictures = picture_files() if args.pictures else []
     with gr.Blocks() as app:
         weights = gr.Dropdown(["modern"], value="modern")
@@ -42,6 +47,20 @@ def main():
         gr.Button().click(fn, [image, k, weights], outputs, api_name="predict_upload",
                           preprocess=False, concurrency_limit=16)
     app.queue(max_size=256).launch(server_name="127.0.0.1", server_port=args.port, quiet=True)
+
+
+def sketchpad_app(port):
+    """The floor of the live Draw tab: app.py's Sketchpad (same settings, same ids) and a change event
+    that does nothing but return a fixed Label, as app.py's live event is wired (Gradio's preprocess
+    on, always_last, progress hidden)."""
+    with gr.Blocks() as app:
+        sketch = gr.Sketchpad(type="filepath", image_mode="RGBA", canvas_size=(400, 400), layers=False,
+                              brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
+                              eraser=gr.Eraser(default_size=16), elem_id="sketch")
+        label = gr.Label(elem_id="sketch-label")
+        sketch.change(lambda value: LABEL, sketch, label, trigger_mode="always_last", show_progress="hidden",
+                      concurrency_limit=16)
+    app.queue(max_size=256).launch(server_name="127.0.0.1", server_port=port, quiet=True)
 
 
 if __name__ == "__main__":

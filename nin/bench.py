@@ -13,6 +13,9 @@
 5. The "Inside the network" view: every-layer forward pass (LiteRT export vs Keras compiled
    function), the whole view in process (goal p50 <= 300 ms), and /inside_upload end to end.
    `--inside-only` runs just this part and replaces its section in bench/RESULTS.md.
+6. `--browser-only`: the live Draw tab in headless Chromium, stroke -> settled for one stroke and
+   after seven quick strokes, against a do-nothing Sketchpad app (nin/browserbench.py); replaces
+   its section in bench/RESULTS.md.
 All ratios compare figures measured in this same run: the machines are shared and noisy.
 """
 import argparse
@@ -335,10 +338,21 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     p.add_argument("--no-app", action="store_true", help="model forward only")
     p.add_argument("--inside-only", action="store_true", help="only the inside view; replaces its section of --out")
+    p.add_argument("--browser-only", action="store_true",
+                   help="only the live Draw tab in Chromium against the Sketchpad floor; replaces its section of --out")
     p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     p.add_argument("--note", help="a line for RESULTS.md on the conditions, e.g. what else ran on the machine")
     args = p.parse_args(argv)
     print(f"machine: {machine()}")
+    if args.browser_only:
+        from nin.browserbench import BROWSER_HEADING, bench_browser, browser_report
+
+        section = browser_report(bench_browser(args.quick), args.note or "")
+        out = Path(args.out)
+        out.write_text(replace_section(out.read_text() if out.is_file() else "# Benchmark results\n", BROWSER_HEADING, section))
+        print(section)
+        print(f"wrote {args.out}")
+        return
     if args.inside_only:
         section = inside_report(bench_inside(args.quick), args.note or "")
         out = Path(args.out)

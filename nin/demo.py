@@ -9,6 +9,7 @@ floor), explain_* (the Label value and the two pictures), show_* (the page: also
 guess, shown under the input on a phone).
 """
 import functools
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -19,7 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import numpy as np
 
-from nin import websafety
+from nin import i18n, websafety
 from nin.architecture import layer_rows
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
@@ -94,15 +95,17 @@ def _explained(models, image28, k, weights_label):
 
 
 def top_line(label_value):
-    """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input)."""
+    """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input; the class name
+    as the Label value has it)."""
     if not label_value:
         return ""
     name, p = next(iter(label_value.items()))
     return f"**{name}** {p:.0%}"
 
 
-def _shown(explained):
+def _shown(explained, lang=i18n.EN):
     label, seen, cam = explained
+    label = i18n.label(label, lang)
     return label, top_line(label), seen, cam
 
 
@@ -125,13 +128,30 @@ def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
     return _explained(models, _sketch28(sketch), k, weights_label)
 
 
-# The page: the explained answer and its top line.
-def show_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
-    return _shown(explain_upload(models, image, k, weights_label))
+# The page: the explained answer and its top line, in the page's language (nin/i18n.py).
+def show_upload(models, image, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+    lang = i18n.page_language(request)
+    with i18n.errors_in(lang):
+        return _shown(explain_upload(models, image, k, weights_label), lang)
 
 
-def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    return _shown(explain_sketch(models, sketch, k, weights_label))
+def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+    lang = i18n.page_language(request)
+    with i18n.errors_in(lang):
+        return _shown(explain_sketch(models, sketch, k, weights_label), lang)
+
+
+def bind(fn, *args):
+    """functools.partial(fn, *args) whose remaining parameters Gradio can still read: the page's
+    handlers take a `request: gr.Request` (its language), which Gradio fills in only when it sees
+    the annotation (it sees none through a functools.partial)."""
+    bound = functools.partial(fn, *args)
+
+    @functools.wraps(fn)
+    def run(*rest):
+        return bound(*rest)
+    run.__signature__ = inspect.signature(bound)
+    return run
 
 
 SHOWN_NOTHING = (None, "", None, None)
@@ -139,6 +159,7 @@ SHOWN_NOTHING = (None, "", None, None)
 
 def quietly(fn):
     """For live updates of the drawing (every stroke, every clear): an empty canvas just clears the outputs."""
+    @functools.wraps(fn)
     def run(*args):
         try:
             return fn(*args)
@@ -149,6 +170,7 @@ def quietly(fn):
 
 def unless_empty(fn):
     """For live updates of the upload: no image clears the outputs; a bad file still says why."""
+    @functools.wraps(fn)
     def run(image, *rest):
         if image is None:
             return SHOWN_NOTHING
@@ -164,16 +186,24 @@ def _architecture_table():
     return tuple(tuple(r) for r in table)
 
 
-def architecture_rows():
-    """The per-layer table for the Architecture tab and /architecture (built once)."""
-    return [list(r) for r in _architecture_table()]
+def architecture_rows(request: gr.Request = None):
+    """The per-layer table for the Architecture tab and /architecture (built once); for a page in
+    简体中文 with its headers and layer types in Chinese (the API: English, as before)."""
+    lang = i18n.page_language(request)
+    if lang == i18n.EN:
+        return [list(r) for r in _architecture_table()]
+    rows = [[r[0] if r[0] != "total" else i18n.tr("total", lang), i18n.tr(r[1], lang), *r[2:]]
+            for r in _architecture_table()]
+    return gr.Dataframe(value=rows, headers=[i18n.tr(h, lang) for h in ARCH_HEADERS])
 
 
 ARCH_HEADERS = ["layer", "type", "kernel/stride", "output shape", "parameters"]
 
 
-def model_card(models, weights_label=None):
-    """(markdown, curves PNG, confusion PNG) for the weights in use."""
+def model_card(models, weights_label=None, request: gr.Request = None):
+    """(markdown, curves PNG, confusion PNG) for the weights in use, in the page's language."""
+    lang = i18n.page_language(request)
+    say = lambda english, **fmt: i18n.tr(english, lang).format(**fmt)  # noqa: E731
     label = weights_label if weights_label in models.paths else models.default
     path = Path(models.paths[label])
     meta = read_metadata(path)
@@ -182,18 +212,19 @@ def model_card(models, weights_label=None):
     lines = [f"### {label}", f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`", ""]
     if meta:
         lines += [
-            f"- **Recipe:** {meta.get('recipe')}, {meta.get('epochs')} epochs, {meta.get('image_size')} px, "
-            f"{meta.get('n_train')} training images",
-            f"- **Test accuracy:** top-1 {meta.get('test_accuracy', 0):.2%}, top-3 {meta.get('test_top3', 0):.2%} "
-            f"on {meta.get('n_test')} Fashion-MNIST test images",
-            f"- **Parameters:** {meta.get('params'):,}",
-            f"- **Trained on:** {meta.get('hardware')}, {meta.get('train_seconds')} s, "
-            f"{meta.get('images_per_s')} images/s ({meta.get('backend')} backend, Keras {meta.get('keras')}), {meta.get('date')}",
-            "", "| class | accuracy |", "|---|---|",
+            say("- **Recipe:** {recipe}, {epochs} epochs, {size} px, {n_train} training images",
+                recipe=meta.get('recipe'), epochs=meta.get('epochs'), size=meta.get('image_size'), n_train=meta.get('n_train')),
+            say("- **Test accuracy:** top-1 {top1}, top-3 {top3} on {n_test} Fashion-MNIST test images",
+                top1=f"{meta.get('test_accuracy', 0):.2%}", top3=f"{meta.get('test_top3', 0):.2%}", n_test=meta.get('n_test')),
+            say("- **Parameters:** {params}", params=f"{meta.get('params'):,}"),
+            say("- **Trained on:** {hardware}, {seconds} s, {rate} images/s ({backend} backend, Keras {keras}), {date}",
+                hardware=meta.get('hardware'), seconds=meta.get('train_seconds'), rate=meta.get('images_per_s'),
+                backend=meta.get('backend'), keras=meta.get('keras'), date=meta.get('date')),
+            "", say("| class | accuracy |"), "|---|---|",
         ]
-        lines += [f"| {c} | {a:.1%} |" for c, a in meta.get("per_class", {}).items()]
+        lines += [f"| {i18n.class_name(c, lang)} | {a:.1%} |" for c, a in meta.get("per_class", {}).items()]
     else:
-        lines.append(f"No metadata found beside the weights ({metadata_path(path).name}).")
+        lines.append(say("No metadata found beside the weights ({name}).", name=metadata_path(path).name))
     return ("\n".join(lines), str(curves) if curves.is_file() else None,
             str(confusion) if confusion.is_file() else None)
 

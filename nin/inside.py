@@ -16,9 +16,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 
 from nin.data import CLASS_NAMES
+from nin.i18n import EN, UI, class_name, errors_in, page_language, tr
 from nin.weights import WeightsError, up_to_date_export
 
 LAYERS_FORMAT = "tflite-layers"  # nin.export's name for the every-layer LiteRT file (.layers.tflite)
@@ -135,9 +137,9 @@ class View:
     def class_map_means(self):
         return self.class_maps.astype(np.float64).mean(axis=(0, 1))
 
-    def pictures(self):
+    def pictures(self, lang=EN):
         """[(RGB uint8 picture, caption)]: the resize, every layer of the seed's table, softmax."""
-        return render(self)
+        return render(self, lang)
 
 
 class InsideViews:
@@ -333,75 +335,70 @@ def resize_picture(image28, resized, shape, source):
                       f"{INPUT_STEP}  {shape}", f"{source} · 28 to 224 px, bilinear, inside the model")
 
 
-def render(view):
+def render(view, lang=EN):
     """[(picture, caption)] in the network's order. Each caption starts with `name (shape)` exactly as
-    `python -m nin.summary` writes it, then ' · ' and what the picture shows."""
+    `python -m nin.summary` writes it, then ' · ' and what the picture shows (in `lang`; the pictures'
+    own text stays English)."""
     out, o = [], view.outputs
     shape = {k: shape_text(v) for k, v in o.items()}
+    say = lambda english, **fmt: tr(english, lang).format(**fmt)  # noqa: E731
     out.append((resize_picture(view.image28, o[INPUT_STEP][0], shape[INPUT_STEP], view.source),
-                f"{INPUT_STEP} {shape[INPUT_STEP]} · 28×28 → 224×224, bilinear · {view.source}"))
+                f"{INPUT_STEP} {shape[INPUT_STEP]} · {say('28×28 → 224×224, bilinear')} · {say(view.source)}"))
     means, logits = view.class_map_means, view.logits
     best = int(np.argmax(logits))
+    best_name = class_name(CLASS_NAMES[best], lang)
     for row in view.rows:
         name, kernel = row["layer"], row["kernel/stride"]
-        head = f"{name} {shape[name]}"
+        head = f"{name} {shape[name]}" + (f" · {tr(row['type'], lang)}" if lang != EN and tr(row["type"], lang) != row["type"] else "")
         if name == CLASS_MAPS:
             out.append((class_map_grid(o[name][0], means, name, shape[name], kernel),
-                        f"{head} · {kernel} · 10 class maps, mean = logit · "
-                        f"highest: {CLASS_NAMES[best]} {means[best]:.2f}"))
+                        f"{head} · {kernel} · {say('10 class maps, mean = logit')} · "
+                        + say("highest: {name} {value}", name=best_name, value=f"{means[best]:.2f}")))
         elif o[name].ndim == 4 and o[name].shape[-1] > len(CLASS_NAMES):
             note = "identity at inference: the same values as the layer before" if row["type"] == "Dropout" else ""
             picture, channels = channel_grid(o[name][0], name, shape[name], kernel, note)
-            out.append((picture, f"{head} · {kernel} · {len(channels)} most active of {o[name].shape[-1]} channels"
-                        + (f" · {note}" if note else "")))
+            out.append((picture, f"{head} · {kernel} · "
+                        + say("{n} most active of {channels} channels", n=len(channels), channels=o[name].shape[-1])
+                        + (f" · {say(note)}" if note else "")))
         elif name == LOGITS:
             out.append((value_strip(o[name][0], f"{name}  {shape[name]}", "the logits: one number per class"),
-                        f"{head} · logits · highest: {CLASS_NAMES[best]} {logits[best]:.2f}"))
+                        f"{head} · {say('logits')} · "
+                        + say("highest: {name} {value}", name=best_name, value=f"{logits[best]:.2f}")))
         elif o[name].ndim == 4:  # the seed's Reshape to (1, 1, 1, 10)
             out.append((value_strip(o[name][0, 0, 0], f"{name}  {shape[name]}",
                                     "the same ten numbers as a 1x1 map with 10 channels"),
-                        f"{head} · the same ten numbers, as a 1×1×10 map"))
+                        f"{head} · {say('the same ten numbers, as a 1×1×10 map')}"))
         else:  # global average pooling
             out.append((bar_chart(o[name][0], f"{name}  {shape[name]}",
                                   "each class map averaged to one number: the logits",
                                   lambda v: f"{v:.2f}", best),
-                        f"{head} · the mean of each class map = the logits"))
+                        f"{head} · {say('the mean of each class map = the logits')}"))
     p = view.probs
     top = np.argsort(-p)[:3]
     out.append((bar_chart(p, f"softmax  {shape_text(p[None])}",
                           f"the Guesses' probabilities ({view.guesses_runtime} runtime)",
                           lambda v: f"{v:.1%}", int(np.argmax(p))),
-                f"softmax {shape_text(p[None])} · the Guesses ({view.guesses_runtime}): "
-                + ", ".join(f"{CLASS_NAMES[k]} {p[k]:.1%}" for k in top)))
+                f"softmax {shape_text(p[None])} · {say('the Guesses ({runtime})', runtime=view.guesses_runtime)}: "
+                + ", ".join(f"{class_name(CLASS_NAMES[k], lang)} {p[k]:.1%}" for k in top)))
     return out
 
 
 # --- what the app does (app.py wires these; errors end as one sentence, through nin/serving.py) ---
 
-EXPLANATION = """### Inside the network
-Every layer of the seed's table, in order, for **your last drawing or upload** (an example until
-you make one), from one forward pass. Each NiN block is a k×k convolution followed by two
-**1×1 convolutions**: a 1×1 convolution looks at one position at a time and mixes its channels, so
-it is a small fully connected layer applied at every pixel (the *network in the network*); it adds
-non-linearity without blurring the picture. There is **no dense layer**: the last block has one
-channel per class, so it draws ten 5×5 class maps; global average pooling turns each map into its
-mean, which *is* that class's logit, and softmax turns the ten logits into the Guesses.
-Grids show each layer's 16 most active channels (highest mean), numbered as in the network, on one
-colour scale per layer (black = 0). Dropout does nothing at inference: its grid equals the pooling
-before it. Click a picture to enlarge it."""
+EXPLANATION = UI["inside.explanation"][0]  # the English; both languages are in nin/i18n.py
 
 API_DESCRIPTION = ("Every layer's output for this image: a gallery of (picture, caption); each caption starts with "
                    "the layer's name and output shape as `python -m nin.summary` writes them, e.g. 'nin_block_1 (1, 54, 54, 96)'.")
 
 
-def gallery(views, image28, source, weights_label=None):
-    """[(PNG path, caption)] for a gr.Gallery: one picture per step."""
+def gallery(views, image28, source, weights_label=None, lang=EN):
+    """[(PNG path, caption)] for a gr.Gallery: one picture per step, captioned in `lang`."""
     from nin.serving import MODEL_FAILED, error, output_file
 
     try:
         view = views.view(image28, source, weights_label)
         # PNG level 1: about half the default's encoding time for ~10% larger files (13 pictures a view)
-        return [(output_file(picture, compress_level=1), caption) for picture, caption in view.pictures()]
+        return [(output_file(picture, compress_level=1), caption) for picture, caption in view.pictures(lang)]
     except Exception:
         log.exception("inside view failed")
         raise error(MODEL_FAILED) from None
@@ -419,14 +416,19 @@ def _sketch28(sketch):
     return sketch28(sketch)
 
 
-def inside_upload(views, image, weights_label=None):
-    """/inside_upload: the gallery for an uploaded image."""
-    return gallery(views, _upload28(image), "your upload", weights_label)
+def inside_upload(views, image, weights_label=None, request: gr.Request = None):
+    """/inside_upload: the gallery for an uploaded image (captions in the page's language; English
+    for API clients)."""
+    lang = page_language(request)
+    with errors_in(lang):
+        return gallery(views, _upload28(image), "your upload", weights_label, lang)
 
 
-def inside_sketch(views, sketch, weights_label=None):
+def inside_sketch(views, sketch, weights_label=None, request: gr.Request = None):
     """/inside_sketch: the gallery for a drawing (the sketchpad's value)."""
-    return gallery(views, _sketch28(sketch), "your drawing", weights_label)
+    lang = page_language(request)
+    with errors_in(lang):
+        return gallery(views, _sketch28(sketch), "your drawing", weights_label, lang)
 
 
 def _remember(prepare, source):
@@ -444,19 +446,23 @@ remember_sketch = _remember(_sketch28, "your drawing")
 remember_upload = _remember(_upload28, "your upload")
 
 
-def inside_last(views, last, weights_label=None, shown_by_button=None):
+def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):
     """The gallery for the last image drawn or uploaded, or for the example before there is one.
 
     Opening the tab also passes `shown_by_button`: True when "Look inside" opened it and is already
     drawing the view, so nothing is computed twice; then the gallery is left as it is and the flag
     cleared. (Returns (gallery, False) when given the flag, else the gallery.)"""
-    import gradio as gr
-
     if shown_by_button is not None:
-        return (gr.skip() if shown_by_button else inside_last(views, last, weights_label)), False
+        return (gr.skip() if shown_by_button else inside_last(views, last, weights_label, request=request)), False
+    lang = page_language(request)
     if not last:
         from nin.websafety import EXAMPLES_DIR
 
         return gallery(views, _upload28(str(EXAMPLES_DIR / EXAMPLE)),
-                       "an example (a test-set T-shirt): draw or upload to see your own", weights_label)
-    return gallery(views, np.asarray(last["image28"], np.float32), last["source"], weights_label)
+                       "an example (a test-set T-shirt): draw or upload to see your own", weights_label, lang)
+    return gallery(views, np.asarray(last["image28"], np.float32), last["source"], weights_label, lang)
+
+
+def inside_refresh(views, last, weights_label=None, request: gr.Request = None):
+    """inside_last for an event without the "Look inside" flag (the weights changed)."""
+    return inside_last(views, last, weights_label, request=request)

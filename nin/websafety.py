@@ -9,6 +9,7 @@
 
 Nothing here imports Gradio at module level: nin/preprocess.py takes its limits from here.
 """
+import functools
 import logging
 import os
 import tempfile
@@ -170,6 +171,7 @@ def track_cache_files(component, fn):
     """fn(value, ...) for an event with Gradio's preprocess on: the files Gradio made from `value`
     (the Sketchpad writes its layers and composite into the cache, untracked) are handed to
     `component`'s temp files, which delete_cache ages like every other upload."""
+    @functools.wraps(fn)  # Gradio reads fn's parameters (e.g. a gr.Request) through this
     def run(value, *rest):
         if isinstance(value, dict):
             for item in [value.get("background"), value.get("composite"), *(value.get("layers") or [])]:

@@ -97,10 +97,58 @@ def predict_button(page):
     return visible(page.get_by_role("button", name="Predict", exact=True))
 
 
-def image_block(page, label):
-    """The visible gr.Image block whose label contains `label`."""
-    return visible(page.locator("div.block").filter(
-        has=page.locator("label[data-testid='block-label']", has_text=label)))
+def image_block(page, title):
+    """The visible picture block (app.picture) under the title `title`."""
+    ids = {"What the model sees": "seen", "Where it looked": "cam", "Training curves": "model-curves",
+           "Confusion matrix": "model-confusion"}
+    name = ids[title]
+    return visible(page.locator(f"[id$='-{name}']" if not name.startswith("model-") else f"#{name}"))
+
+
+# The rendered picture inside an <img> (object-fit: contain), and what the page shows at points
+# spread over it: anything but the picture itself there covers part of it.
+PICTURE_COVER = """img => {
+  const b = img.getBoundingClientRect(), style = getComputedStyle(img);
+  let w = b.width, h = b.height;
+  if (style.objectFit === "contain" || style.objectFit === "scale-down") {
+    const s = Math.min(b.width / img.naturalWidth, b.height / img.naturalHeight);
+    w = img.naturalWidth * s; h = img.naturalHeight * s;
+  }
+  const x0 = b.left + (b.width - w) / 2, y0 = b.top + (b.height - h) / 2, covered = [];
+  for (let i = 0; i <= 12; i++) for (let j = 0; j <= 12; j++) {
+    const x = x0 + 2 + (w - 4) * i / 12, y = y0 + 2 + (h - 4) * j / 12;  // (layout snaps edges to whole px)
+    const e = document.elementFromPoint(x, y);
+    if (e !== img) covered.push([Math.round(x - x0), Math.round(y - y0), e ? e.tagName + "." + e.className : null]);
+  }
+  const overlapping = [];  // elements drawn over the picture's box that are not the picture's own boxes
+  const inside = (r) => r.right > x0 + 0.5 && r.left < x0 + w - 0.5 && r.bottom > y0 + 0.5 && r.top < y0 + h - 0.5;
+  for (const e of document.body.querySelectorAll("*")) {
+    if (e === img || e.contains(img) || img.contains(e)) continue;
+    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+    if (r.width && r.height && cs.visibility !== "hidden" && cs.display !== "none" && +cs.opacity > 0 && inside(r))
+      overlapping.push(e.tagName + "." + e.className);
+  }
+  return {width: w, height: h, natural: [img.naturalWidth, img.naturalHeight], fit: style.objectFit,
+          covered, overlapping, complete: img.complete};
+}"""
+
+
+def expect_whole_picture(page, img, square=True, min_px_per_pixel=None):
+    """The picture in `img` is on screen whole: nothing over any part of it (badges, buttons,
+    captions), not cropped (object-fit), square if asked, and at least `min_px_per_pixel` CSS px
+    per pixel of a 28x28 image. Returns what was measured."""
+    expect(img).to_be_visible()
+    img.evaluate("i => i.scrollIntoView({block: 'center'})")
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle(), timeout=WAIT)
+    seen = img.evaluate(PICTURE_COVER)
+    assert seen["fit"] in ("contain", "scale-down", "fill", "none"), seen  # "cover" would crop it
+    assert not seen["covered"], f"something covers the picture: {seen['covered'][:5]}"
+    assert not seen["overlapping"], f"elements over the picture's box: {seen['overlapping'][:5]}"
+    if square:
+        assert abs(seen["width"] - seen["height"]) <= 1, seen
+    if min_px_per_pixel:
+        assert seen["width"] >= 28 * min_px_per_pixel, seen
+    return seen
 
 
 def expect_prediction(page, label_id, timeout=WAIT):
@@ -123,13 +171,16 @@ def expect_no_prediction(page, label_id):
     expect(page.locator(f"#{label_id} [data-testid='label-output-value']")).to_have_count(0, timeout=WAIT)
 
 
-def expect_model_view(page):
-    """'What the model sees' and the class map on the tab on show hold an image from the server."""
+def expect_model_view(page, whole=False):
+    """'What the model sees' and the class map on the tab on show hold an image from the server
+    (shown whole, square, at 4 px or more per pixel if `whole`)."""
     for name in ("What the model sees", "Where it looked"):
         img = image_block(page, name).locator("img")
         expect(img).to_have_count(1, timeout=WAIT)
         expect(img).to_have_attribute("src", re.compile(r"/gradio_api/file="), timeout=WAIT)
         expect(img).to_be_visible()
+        if whole:
+            expect_whole_picture(page, img, square=True, min_px_per_pixel=4)
 
 
 # --- drawing ---
@@ -206,7 +257,7 @@ def test_draw_and_predict(page):
     wait_until_idle(page)
     predict_button(page).click()
     headline = expect_prediction(page, "sketch-label")
-    expect_model_view(page)
+    expect_model_view(page, whole=True)
     shot(page, "draw")
     expect_prediction(page, "sketch-label")  # still there: no late live update wiped it
     assert not page.js_errors, page.js_errors
@@ -240,7 +291,7 @@ def test_upload_predicts(page):
     upload(page, ROOT / "examples" / "0002_trouser.png")
     expect(page.locator("#upload img")).to_have_attribute("src", re.compile(r"0002_trouser\.png"))
     expect_prediction(page, "upload-label")  # live, on change
-    expect_model_view(page)
+    expect_model_view(page, whole=True)
     predict_button(page).click()
     expect_prediction(page, "upload-label")
     shot(page, "upload")
@@ -319,6 +370,7 @@ def test_model_tab(page):
     for name in ("Training curves", "Confusion matrix"):
         img = image_block(page, name).locator("img")
         expect(img).to_be_visible(timeout=WAIT)
+        expect_whole_picture(page, img, square=False)  # the stage labels and the top row are not covered
     shot(page, "model")
     assert not page.js_errors, page.js_errors
 

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ROOT
-from test_browser import (WAIT, browser, draw_tshirt, expect_prediction, open_tab, page, shot,  # noqa: F401 (fixtures)
-                          upload, wait_until_idle)
+from test_browser import (WAIT, browser, draw_tshirt, expect_prediction, expect_whole_picture, open_tab,  # noqa: F401
+                          page, shot, upload, wait_until_idle)
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +43,8 @@ def test_inside_view_shows_every_layer_of_the_drawing(page):
     expect(page.get_by_text("no dense layer")).to_be_visible()
     texts = expect_every_layer(page, "your drawing")
     wait_until_idle(page)
+    for i in range(3):  # no caption, badge or button over a picture of the first row
+        expect_whole_picture(page, thumbnails(page).nth(i).locator("img"), square=False)
     shot(page, "inside_drawing")
     thumbnails(page).nth(1).click()  # enlarge nin_block_1's grid
     expect(page.locator("#inside-gallery [data-testid='detailed-image']")).to_be_visible(timeout=WAIT)
