@@ -347,7 +347,7 @@ def main(argv=None):
     if args.browser_only:
         from nin.browserbench import BROWSER_HEADING, bench_browser, browser_report
 
-        section = browser_report(bench_browser(args.quick), args.note or "")
+        section = browser_report(bench_browser(start_server, free_port, args.quick), machine, args.note or "")
         out = Path(args.out)
         out.write_text(replace_section(out.read_text() if out.is_file() else "# Benchmark results\n", BROWSER_HEADING, section))
         print(section)

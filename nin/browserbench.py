@@ -169,10 +169,9 @@ def measure(urls, reps=5, log=print):
     return res
 
 
-def bench_browser(quick=False, log=print):
-    """The real app and the Sketchpad floor, started here, measured in turns; both stopped after."""
-    from nin.bench import free_port, start_server
-
+def bench_browser(start_server, free_port, quick=False, log=print):
+    """The real app and the Sketchpad floor, started here (nin.bench's start_server and free_port),
+    measured in turns; both stopped after."""
     servers = {}
     try:
         servers["app"] = start_server([sys.executable, "app.py"], free_port())
@@ -193,10 +192,9 @@ def bench_browser(quick=False, log=print):
 BROWSER_HEADING = "## Live drawing in the browser"
 
 
-def browser_report(res, note=""):
+def browser_report(res, machine, note=""):
+    """The RESULTS.md section; machine() names the machine (nin.bench's)."""
     import datetime
-
-    from nin.bench import machine
 
     lines = [BROWSER_HEADING, "",
              f"`python -m nin.bench --browser-only` ({machine()}, {datetime.date.today()})"

@@ -58,7 +58,10 @@ were trained and how well they do.""",
     "predict": ("Predict", "预测"),
     "look_inside": ("Look inside the network", "查看网络内部"),
     "upload": ("Photo or image of a garment", "服装的照片或图片"),
-    "examples": ("Examples (test-set garments, photo-like images)", "示例（测试集中的服装，像照片的图片）"),
+    "examples": ("Examples: test-set garments and photo-like images; real phone photos (CC0, "
+                 "alexeygrigorev/clothing-dataset-small) and Quick, Draw! doodles (CC BY 4.0, Google Creative Lab)",
+                 "示例：测试集中的服装和像照片的图片；真实的手机照片（CC0，alexeygrigorev/clothing-dataset-small）"
+                 "和 Quick, Draw! 涂鸦（CC BY 4.0，Google Creative Lab）"),
     "guesses": ("Guesses", "猜测"),
     "seen": ("What the model sees (28×28)", "模型所见（28×28）"),
     "cam": ("Where it looked (class map)", "它看向哪里（类别图）"),
