@@ -94,6 +94,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         upload = gr.Image(label=T("upload"), type="filepath", image_mode=None,
                                           sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
                         upload_top = top_line("upload-top1")
+                        upload_kept = picture("kept", "upload-kept", height=200)
                         upload_button = gr.Button(T("predict"), variant="primary")
                         upload_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
                         gr.Markdown(note, elem_classes="retention")
@@ -125,7 +126,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
         sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam]
-        upload_shown = [upload_label, upload_top, upload_view, upload_cam]
+        upload_shown = [upload_label, upload_top, upload_view, upload_cam, upload_kept]
         # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
         common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
         page = dict(api_visibility="private", **common)  # the page's own events: not part of the API

@@ -24,6 +24,7 @@ from nin import i18n, websafety
 from nin.architecture import layer_rows
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
+from nin.serving import upload_steps28
 from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -130,9 +131,19 @@ def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
 
 # The page: the explained answer and its top line, in the page's language (nin/i18n.py).
 def show_upload(models, image, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+    """The page's answer to an upload, and what the pipeline kept of the photo (the rest faded)."""
     lang = i18n.page_language(request)
     with i18n.errors_in(lang):
-        return _shown(explain_upload(models, image, k, weights_label), lang)
+        image28, kept = upload_steps28(image)
+        return _shown(_explained(models, image28, k, weights_label), lang) + (output_file(_small(kept)),)
+
+
+def _small(rgb, side=320):
+    from PIL import Image
+
+    img = Image.fromarray(rgb)
+    img.thumbnail((side, side))
+    return np.asarray(img)
 
 
 def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
@@ -155,6 +166,7 @@ def bind(fn, *args):
 
 
 SHOWN_NOTHING = (None, "", None, None)
+UPLOAD_SHOWN_NOTHING = SHOWN_NOTHING + (None,)  # and no "what the pipeline kept"
 
 
 def quietly(fn):
@@ -173,7 +185,7 @@ def unless_empty(fn):
     @functools.wraps(fn)
     def run(image, *rest):
         if image is None:
-            return SHOWN_NOTHING
+            return UPLOAD_SHOWN_NOTHING
         return fn(image, *rest)
     return run
 

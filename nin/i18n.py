@@ -65,6 +65,7 @@ were trained and how well they do.""",
     "guesses": ("Guesses", "猜测"),
     "seen": ("What the model sees (28×28)", "模型所见（28×28）"),
     "cam": ("Where it looked (class map)", "它看向哪里（类别图）"),
+    "kept": ("What the pipeline kept of your photo (what it cut away is faded)", "处理流程保留的部分（被裁掉的部分已淡化）"),
     "inside.explanation": (
         """### Inside the network
 Every layer of the seed's table, in order, for **your last drawing or upload** (an example until

@@ -44,6 +44,13 @@ def upload28(image):
     return prepared(lambda v: prepare_upload(websafety.local_path(v) if v is not None else None), image)
 
 
+def upload_steps28(image):
+    """(the 28x28 image, what the pipeline kept as RGB) for an uploaded file, or gr.Error with one sentence."""
+    from nin.preprocess import upload_steps
+
+    return prepared(lambda v: upload_steps(websafety.local_path(v) if v is not None else None), image)
+
+
 def sketch_sources(sketch):
     """The sketchpad's value with every file checked to be one this app may read."""
     if not isinstance(sketch, dict):
