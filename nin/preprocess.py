@@ -245,6 +245,7 @@ def garment_cutout(img):
     mask = np.full((sh, sw), cv2.GC_PR_FGD, np.uint8)
     mask[:b], mask[-b:], mask[:, :b], mask[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models with k-means: the same photo, the same answer
     try:
         cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, CUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # degenerate colours (one flat colour): keep everything inside the rectangle

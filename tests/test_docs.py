@@ -58,7 +58,7 @@ def test_the_readme_links_every_page_of_docs_and_stays_a_front_page():
     assert not unlinked, f"docs pages the README does not link: {unlinked}"
     for picture in ("docs/draw_tab.png", "docs/inside_view.png"):
         assert f"]({picture})" in readme and (ROOT / picture).is_file()
-    assert "Real-world photos / doodles (issue 20)" in readme
+    assert "real phone photos made by other people" in readme and "Quick, Draw!* doodles" in readme
     assert len(readme.splitlines()) <= 170, "the README is a front page: move detail into docs/"
 
 
