@@ -124,6 +124,7 @@ PICTURE_COVER = """img => {
   const inside = (r) => r.right > x0 + 0.5 && r.left < x0 + w - 0.5 && r.bottom > y0 + 0.5 && r.top < y0 + h - 0.5;
   for (const e of document.body.querySelectorAll("*")) {
     if (e === img || e.contains(img) || img.contains(e)) continue;
+    if (e.classList.contains("hide")) continue;  // Gradio's status tracker once done: fading out, not drawn after
     const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
     if (r.width && r.height && cs.visibility !== "hidden" && cs.display !== "none" && +cs.opacity > 0 && inside(r))
       overlapping.push(e.tagName + "." + e.className);
