@@ -22,10 +22,10 @@ import numpy as np
 
 from nin import i18n, websafety
 from nin.architecture import layer_rows
-from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
+from nin.inference import BatchingClassifier, app_classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
 from nin.serving import upload_steps28
-from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
+from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
 log = logging.getLogger("nin.demo")
@@ -58,14 +58,7 @@ class Models:
 
     @staticmethod
     def _classifier(path, runtime):
-        """The runtime asked for, or by default int8 where its export is up to date, else Keras."""
-        if runtime or not Path(path).is_file():  # a missing file: let the keras loader say so
-            return Classifier(path, runtime or "keras")
-        try:
-            return Classifier(path, APP_RUNTIME)
-        except WeightsError as e:
-            log.warning("%s Serving %s with the keras runtime.", e, Path(path).name)
-            return Classifier(path, "keras")
+        return app_classifier(path, runtime)
 
     def get(self, label):
         return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from nin.data import CLASS_NAMES
-from nin.weights import DEFAULT_WEIGHTS, load_net, up_to_date_export
+from nin.weights import DEFAULT_WEIGHTS, WeightsError, load_net, up_to_date_export
 
 # keras: the Keras model compiled by the backend (float32, the reference);
 # tflite-int8 / tflite-fp32: LiteRT with XNNPACK, files made by `python -m nin.export`.
@@ -78,6 +78,21 @@ class LiteRTForward:
             it.set_tensor(inp, x)
             it.invoke()
             return [it.get_tensor(o)[:n].copy() for o in outs]
+
+
+def app_classifier(weights_path, runtime=None):
+    """What the app serves: the runtime asked for, or by default int8 where its export is up to date,
+    else Keras (one log line says why)."""
+    import logging
+    from pathlib import Path
+
+    if runtime or not Path(weights_path).is_file():  # a missing file: let the keras loader say so
+        return Classifier(weights_path, runtime or "keras")
+    try:
+        return Classifier(weights_path, APP_RUNTIME)
+    except WeightsError as e:
+        logging.getLogger("nin.demo").warning("%s Serving %s with the keras runtime.", e, Path(weights_path).name)
+        return Classifier(weights_path, "keras")
 
 
 def softmax(logits):

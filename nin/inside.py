@@ -298,8 +298,6 @@ def class_map_grid(maps, means, name, shape, kernel):
 
 def bar_chart(values, title, subtitle, fmt, highlight):
     """Horizontal bars, one per class, in class order."""
-    from PIL import Image, ImageDraw
-
     values = np.asarray(values, np.float64)
     name_w, bar_w, row_h = 100, 250, 22
     img, d, top = _canvas(PAD * 2 + name_w + bar_w + 70, len(values) * row_h + PAD, title, subtitle)
@@ -326,8 +324,6 @@ def value_strip(values, title, subtitle):
 
 def resize_picture(image28, resized, shape, source):
     """The 28x28 input beside the 224x224 image the first layer sees."""
-    from PIL import Image
-
     left = _zoom((np.asarray(image28) * 255).clip(0, 255).astype(np.uint8), 224)
     right = (np.asarray(resized)[..., 0] * 255).clip(0, 255).astype(np.uint8)
     tiles = [np.stack([t] * 3, -1) for t in (left, right)]

@@ -182,10 +182,11 @@ def _foreground(img):
         fg = (1.0 - grey if level < 0.75 else grey) * alpha
         return fg.astype(np.float32), alpha, False
 
-    if img.mode not in HIGH_DEPTH and not plain_background(img):
-        alpha = garment_cutout(img)
+    rgb8 = _rgb(img) if img.mode not in HIGH_DEPTH else None  # converted once, for every check below
+    rgb = rgb8 / np.float32(255.0) if rgb8 is not None else None
+    if rgb is not None and not _plain(rgb):
+        alpha = garment_cutout(rgb8)
         return cutout_foreground(grey, alpha), alpha, True
-    rgb = np.asarray(img.convert("RGB"), np.float32) / 255.0 if img.mode not in HIGH_DEPTH + ("L",) else None
     if rgb is not None and np.ptp(backdrop := backdrop_colour(rgb)) >= PLAIN_CHROMA:
         # a coloured backdrop: the garment is what differs in colour (in grey, a garment as bright vanishes)
         dist = np.linalg.norm(rgb - backdrop, axis=-1)
@@ -214,12 +215,22 @@ def _border(arr, frac=0.04):
                            arr[:, :b].reshape(-1, arr.shape[-1]), arr[:, -b:].reshape(-1, arr.shape[-1])])
 
 
+def _rgb(img):
+    """The image as RGB uint8, or None for a mode that has no RGB."""
+    try:
+        return np.asarray(img.convert("RGB"))
+    except (ValueError, OSError, TypeError):
+        return None
+
+
 def plain_background(img):
     """Is the border one even colour (a studio backdrop, a page)? Then the border level alone separates the garment."""
-    try:
-        rgb = np.asarray(img.convert("RGB"), np.float32) / 255.0
-    except (ValueError, OSError, TypeError):
-        return True
+    rgb = _rgb(img)
+    return True if rgb is None else _plain(rgb / np.float32(255.0))
+
+
+def _plain(rgb):
+    """plain_background for RGB floats in 0..1."""
     if min(rgb.shape[:2]) < 16:
         return True
     spread = np.linalg.norm(_border(rgb) - backdrop_colour(rgb), axis=1)
@@ -231,12 +242,12 @@ def backdrop_colour(rgb):
     return np.median(_border(rgb), 0)
 
 
-def garment_cutout(img):
-    """Alpha (0..1, image size) of the garment: OpenCV GrabCut from a rectangle 4 % in from the border,
-    at CUT_SIDE px; the largest piece with its holes filled (of two shoes, one, as Fashion-MNIST shows)."""
+def garment_cutout(rgb):
+    """Alpha (0..1, image size) of the garment in an RGB uint8 photo: OpenCV GrabCut from a rectangle 4 % in
+    from the border, at CUT_SIDE px; the largest piece with its holes filled (of two shoes, one, as
+    Fashion-MNIST shows)."""
     import cv2
 
-    rgb = np.asarray(img.convert("RGB"))
     h, w = rgb.shape[:2]
     s = CUT_SIDE / max(h, w)
     small = cv2.resize(rgb, (max(8, round(w * s)), max(8, round(h * s))), interpolation=cv2.INTER_AREA)
@@ -348,7 +359,7 @@ def fill_drawing(x28):
 def prepare_upload(src):
     """Photo / file / array -> 28x28 float32 in [0, 1], garment bright on black.
 
-    A line drawing saved as a file takes the Draw tab's path (thickened, filled), a photo the photo path."""
+    A line drawing saved as a file takes the Draw tab's path (strokes thickened), a photo the photo path."""
     return upload_steps(src)[0]
 
 
@@ -385,7 +396,9 @@ def kept_view(img, kept):
 
 
 # Mean brightness inside a Fashion-MNIST garment (its filled mask), over 2,000 validation images:
-# 0.60 (median 0.63). A cut-out photo, negated and normalised, is far brighter (0.79 on the real-world
+# 0.60 (median 0.63), from `python -c "from nin import data, preprocess as p; _, (x, _) =
+# data.train_validation_split(*data.load_split('train')); x = x[:2000] / 255;
+# print(sum(i[p.garment_mask(i)].mean() for i in x) / len(x))"`. A cut-out photo, negated and normalised, is far brighter (0.79 on the real-world
 # development photos): a flat white shape, which the network reads as a shirt more than as a T-shirt.
 GARMENT_BRIGHTNESS = 0.60
 
@@ -417,8 +430,9 @@ def one_garment(fg):
     sizes = ndimage.sum(mask, labels, range(1, n + 1))
     if np.sort(sizes)[-2] < PAIR_SHARE * sizes.max():
         return fg
-    others = mask & (labels != 1 + int(np.argmax(sizes)))
-    return np.where(ndimage.binary_dilation(others, iterations=2) & ~(labels == 1 + int(np.argmax(sizes))), 0.0, fg).astype(np.float32)
+    largest = labels == 1 + int(np.argmax(sizes))
+    others = ndimage.binary_dilation(mask & ~largest, iterations=2) & ~largest  # with their soft edges
+    return np.where(others, 0.0, fg).astype(np.float32)
 
 
 def sketch_strokes(value):

@@ -229,14 +229,9 @@ def main(argv=None):
 
 def main_real(args):
     from nin import realworld
-    from nin.inference import APP_RUNTIME, Classifier
-    from nin.weights import WeightsError
+    from nin.inference import app_classifier
 
-    try:  # the app's runtime: int8 LiteRT where its export is current
-        classifier = Classifier(args.weights, args.runtime or APP_RUNTIME)
-    except WeightsError as e:
-        print(f"{e} Measuring with the keras runtime.")
-        classifier = Classifier(args.weights, "keras")
+    classifier = app_classifier(args.weights, args.runtime)  # the app's own choice of runtime
     r = realworld.evaluate_folder(classifier, args.real)
     if not r:
         raise SystemExit(f"no labelled images found under {args.real}")

@@ -134,6 +134,17 @@ PICTURE_COVER = """img => {
 }"""
 
 
+# Gradio's status tracker (div.wrap.<variant>.<full|minimal>) covers an output while its event runs,
+# by design; a picture is judged once no running tracker is over it.
+TRACKER_OVER_PICTURE = """img => {
+  const b = img.getBoundingClientRect();
+  return [...document.querySelectorAll(".wrap.full:not(.hide), .wrap.minimal:not(.hide)")].some(e => {
+    const r = e.getBoundingClientRect();
+    return r.width && r.height && r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom;
+  });
+}"""
+
+
 def expect_whole_picture(page, img, square=True, min_px_per_pixel=None):
     """The picture in `img` is on screen whole: nothing over any part of it (badges, buttons,
     captions), not cropped (object-fit), square if asked, and at least `min_px_per_pixel` CSS px
@@ -141,6 +152,7 @@ def expect_whole_picture(page, img, square=True, min_px_per_pixel=None):
     expect(img).to_be_visible()
     img.evaluate("i => i.scrollIntoView({block: 'center'})")
     page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle(), timeout=WAIT)
+    page.wait_for_function(f"i => !({TRACKER_OVER_PICTURE})(i)", arg=img.element_handle(), timeout=WAIT)
     seen = img.evaluate(PICTURE_COVER)
     assert seen["fit"] in ("contain", "scale-down", "fill", "none"), seen  # "cover" would crop it
     assert not seen["covered"], f"something covers the picture: {seen['covered'][:5]}"
@@ -381,15 +393,21 @@ def test_model_tab(page):
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
+def open_page(browser, app_url, locale=None, **options):
+    """(context, page) of the app in a new browser context, loaded, its JS errors collected."""
+    context = browser.new_context(locale=locale, **(options or dict(viewport={"width": 1280, "height": 1000})))
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.js_errors = []
+    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
+    page.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
+    expect(page.locator("#sketch")).to_be_visible(timeout=WAIT)
+    return context, page
+
+
 @pytest.fixture
 def phone(browser, app_url):
-    context = browser.new_context(**PHONE)
-    pg = context.new_page()
-    pg.set_default_timeout(WAIT)
-    pg.js_errors = []
-    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
-    pg.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
-    expect(pg.locator("#sketch")).to_be_visible(timeout=WAIT)
+    context, pg = open_page(browser, app_url, **PHONE)
     yield pg
     context.close()
 

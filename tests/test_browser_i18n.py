@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
-from test_browser import (CLASSES, PERCENT, PHONE, TSHIRT, WAIT, browser, draw, expect_whole_picture,  # noqa: F401
+from test_browser import (CLASSES, open_page, PERCENT, PHONE, TSHIRT, WAIT, browser, draw, expect_whole_picture,  # noqa: F401
                           select_brush, touch_draw)
 from nin.i18n import CLASS_NAMES_ZH, TITLE, UI
 
@@ -26,17 +26,6 @@ def text(key, locale):
 
 def class_names(locale):
     return CLASS_NAMES_ZH if locale == "zh-CN" else CLASSES
-
-
-def open_page(browser, app_url, locale, **options):
-    context = browser.new_context(locale=locale, **(options or dict(viewport={"width": 1280, "height": 1000})))
-    page = context.new_page()
-    page.set_default_timeout(WAIT)
-    page.js_errors = []
-    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
-    page.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
-    expect(page.locator("#sketch")).to_be_visible(timeout=WAIT)
-    return context, page
 
 
 def expect_guesses(page, locale):

@@ -57,7 +57,7 @@ def test_captions_hold_every_layer_with_the_summary_shape(which, summary_rows, r
     view = views.view(image("0002_trouser"), "your upload")
     pictures = view.pictures()
     captions = [c for _, c in pictures]
-    expected = ([f"resize (1, 224, 224, 1)"] + [f"{r['layer']} {r['output shape']}" for r in summary_rows]
+    expected = (["resize (1, 224, 224, 1)"] + [f"{r['layer']} {r['output shape']}" for r in summary_rows]
                 + ["softmax (1, 10)"])
     assert heads(captions) == expected
     for caption, row in zip(captions[1:-1], summary_rows):  # kernel/stride as the table writes it

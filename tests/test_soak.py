@@ -7,7 +7,6 @@ memory grew by at most 50 MB after warm-up, and no file in its cache outlived th
 setting (plus one deletion round and slack). Bounded: it stops by itself after SOAK_DEADLINE_S.
 Figures go to test-artifacts/soak.json (and docs/reliability.md).
 """
-import io
 import json
 import re
 import threading
