@@ -30,6 +30,7 @@ were trained and how well they do."""
 CSS = """
 .top-line { min-height: 1.6em; font-size: 1.15em; }
 .top-line p { margin: 0; }
+.verdict p { margin: 0; font-weight: 600; }
 .retention, .retention p { font-size: 0.85em; opacity: 0.8; margin: 0; }
 @media (min-width: 769px) { .top-line { display: none !important; } }
 """
@@ -51,13 +52,25 @@ SELECT_BRUSH = """() => {
 
 
 def guesses(label_id):
-    """The outputs beside an input: top-k Label, what the model sees, where it looked."""
+    """The outputs beside an input: the verdict line, top-k Label, what the model sees, where it looked."""
     with gr.Column():
+        verdict = verdict_line(f"{label_id}-verdict")
         label = gr.Label(label="Guesses", elem_id=label_id)
         with gr.Row():
             view = gr.Image(label="What the model sees (28×28)", height=200, interactive=False)
             cam = gr.Image(label="Where it looked (class map)", height=200, interactive=False)
-    return label, view, cam
+    return label, view, cam, verdict
+
+
+def verdict_line(elem_id):
+    """'This doesn't look like any of the ten garments I know (…)' above the Guesses, when the garment
+    check says so (nin/garment.py); empty otherwise."""
+    return gr.Markdown("", elem_id=elem_id, elem_classes="verdict")
+
+
+def garment_output():
+    """The garment check for /explain_* (docs/garment_score.md): an API output, never shown."""
+    return gr.JSON(visible=False, label="Garment check")
 
 
 def top_line(elem_id):
@@ -86,7 +99,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         sketch_button = gr.Button("Predict", variant="primary")
                         sketch_inside = gr.Button("Look inside the network", elem_id="sketch-inside")
                         gr.Markdown(note, elem_classes="retention")
-                    sketch_label, sketch_view, sketch_cam = guesses("sketch-label")
+                    sketch_label, sketch_view, sketch_cam, sketch_verdict = guesses("sketch-label")
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
                     with gr.Column():
@@ -98,7 +111,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         gr.Markdown(note, elem_classes="retention")
                         gr.Examples(demo.example_files(), inputs=upload, label="Examples (test-set garments, photo-like images)",
                                     examples_per_page=30)
-                    upload_label, upload_view, upload_cam = guesses("upload-label")
+                    upload_label, upload_view, upload_cam, upload_verdict = guesses("upload-label")
             with gr.Tab("Inside the network", id="inside") as inside_tab:
                 gr.Markdown(inside.EXPLANATION + f"\n\nLayers from: {views.runtime()}.")
                 inside_gallery = gr.Gallery(label="Every layer, in order (click to enlarge)", columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
@@ -121,21 +134,23 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
             top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label="Top-k guesses", scale=1)
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
-        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam]
-        upload_shown = [upload_label, upload_top, upload_view, upload_cam]
+        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam, sketch_verdict]
+        upload_shown = [upload_label, upload_top, upload_view, upload_cam, upload_verdict]
         # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
         common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
         page = dict(api_visibility="private", **common)  # the page's own events: not part of the API
         live = dict(trigger_mode="always_last", show_progress="hidden", **page)
 
-        # The public API (docs: README, "API"): the Label value alone, or with the pictures.
+        # The public API (docs: README, "API"): the Label value alone, or with the pictures and the
+        # garment check (docs/garment_score.md).
         # Its events hang on a trigger nobody clicks, so the page never runs them.
         api = gr.Button(visible=False)
+        upload_garment, sketch_garment = garment_output(), garment_output()
         api.click(fn(demo.predict_upload, models), upload_in, upload_label, api_name="predict_upload", **common)
         api.click(fn(demo.predict_sketch, models), sketch_in, sketch_label, api_name="predict_sketch", **common)
-        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam],
+        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam, upload_garment],
                   api_name="explain_upload", **common)
-        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam],
+        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam, sketch_garment],
                   api_name="explain_sketch", **common)
         arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
 

@@ -5,8 +5,9 @@ pipeline, and every bad input ends as one sentence in a gr.Error, never a traceb
 app refuses, limits and deletes is in nin/websafety.py.
 
 Three answers to the same input: predict_* (the public API: the Label value only, at Gradio's own
-floor), explain_* (the Label value and the two pictures), show_* (the page: also a one-line top
-guess, shown under the input on a phone).
+floor), explain_* (the Label value, the two pictures and the garment check: docs/garment_score.md),
+show_* (the page: also a one-line top guess, shown under the input on a phone, and the verdict line
+above the Guesses when the input looks like none of the ten garments).
 """
 import functools
 import logging
@@ -21,8 +22,9 @@ import numpy as np
 
 from nin import websafety
 from nin.architecture import layer_rows
+from nin.data import CLASS_NAMES
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload, prepare_upload_kind
 from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -126,6 +128,11 @@ def _upload28(image):
     return _prepared(lambda v: prepare_upload(websafety.local_path(v) if v is not None else None), image)
 
 
+def _upload28_kind(image):
+    """(28x28, "photo" or "drawing": the pipeline's path, for the garment check)."""
+    return _prepared(lambda v: prepare_upload_kind(websafety.local_path(v) if v is not None else None), image)
+
+
 def _sketch_sources(sketch):
     if not isinstance(sketch, dict):
         return websafety.local_path(sketch) if sketch is not None else None
@@ -154,28 +161,58 @@ def _label(models, image28, k, weights_label):
     return top_k(probs, clamp_top_k(k))
 
 
-def _explained(models, image28, k, weights_label):
-    """(Label value, what the model sees, where it looked) as files in the cache."""
+def _explained(models, image28, k, weights_label, kind="photo"):
+    """(Label value, what the model sees, where it looked, the garment check) with the pictures as
+    files in the cache."""
     probs, maps = _forward(models, image28, weights_label)
     try:
         cam = cam_overlay(image28, maps[..., int(np.argmax(probs))])
-        return top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam)
+        return (top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam),
+                garment_value(models.get(weights_label).classifier, image28, maps, kind))
     except Exception:
         log.exception("drawing the output pictures failed")
         raise gr.Error(MODEL_FAILED, print_exception=False) from None
 
 
-def top_line(label_value):
-    """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input)."""
+def top_line(label_value, garment=None):
+    """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input), or the
+    verdict when the input looks like none of the ten garments."""
     if not label_value:
         return ""
+    if verdict_line(garment):
+        return verdict_line(garment)
     name, p = next(iter(label_value.items()))
     return f"**{name}** {p:.0%}"
 
 
 def _shown(explained):
-    label, seen, cam = explained
-    return label, top_line(label), seen, cam
+    label, seen, cam, garment = explained
+    return label, top_line(label, garment), seen, cam, verdict_line(garment)
+
+
+# --- the garment check (nin/garment.py): does the input look like any of the ten garments? ---
+
+NOT_A_GARMENT = ("This doesn't look like any of the ten garments I know ("
+                 + ", ".join(CLASS_NAMES) + "); the guesses below are what it resembles most.")
+
+
+def garment_value(classifier, image28, class_maps, kind="photo"):
+    """The API's garment check (docs/garment_score.md): score, threshold, verdict, temperature.
+
+    Weights without a fitted check (no `python -m nin.calibrate` yet) give None for all but the
+    temperature (1.0: the raw softmax)."""
+    found = classifier.assess(image28, class_maps, kind)
+    if found is None:
+        return {"garment_score": None, "threshold": None, "is_garment": None, "verdict": "unknown",
+                "reason": "", "kind": kind, "temperature": round(classifier.temperature, 4)}
+    return {"garment_score": round(found["score"], 4), "threshold": round(found["threshold"], 4),
+            "is_garment": found["is_garment"], "verdict": "garment" if found["is_garment"] else "not a garment",
+            "reason": found["reason"], "kind": found["kind"], "temperature": round(classifier.temperature, 4)}
+
+
+def verdict_line(garment):
+    """The line above the Guesses: the sentence when the check says 'not a garment', else nothing."""
+    return NOT_A_GARMENT if garment and garment.get("is_garment") is False else ""
 
 
 # The public API: the Label value only (no pictures to encode and download).
@@ -190,11 +227,12 @@ def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
 
 # The pictures, for API users who want them: Label value, what the model sees, the class activation map.
 def explain_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
-    return _explained(models, _upload28(image), k, weights_label)
+    image28, kind = _upload28_kind(image)
+    return _explained(models, image28, k, weights_label, kind)
 
 
 def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    return _explained(models, _sketch28(sketch), k, weights_label)
+    return _explained(models, _sketch28(sketch), k, weights_label, "drawing")
 
 
 # The page: the explained answer and its top line.
@@ -206,7 +244,7 @@ def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
     return _shown(explain_sketch(models, sketch, k, weights_label))
 
 
-SHOWN_NOTHING = (None, "", None, None)
+SHOWN_NOTHING = (None, "", None, None, "")
 
 
 def quietly(fn):

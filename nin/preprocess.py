@@ -346,20 +346,34 @@ def prepare_upload(src):
     """Photo / file / array -> 28x28 float32 in [0, 1], garment bright on black.
 
     A line drawing saved as a file takes the Draw tab's path (thickened, filled), a photo the photo path."""
-    return upload_steps(src)[0]
+    return _upload(src)[0]
 
 
-def upload_steps(src):
-    """(the 28x28 image, what the pipeline kept: the photo with what it cut away faded, RGB uint8)."""
+def prepare_upload_kind(src):
+    """(the 28x28 image, "drawing" if it took the Draw tab's path, else "photo"): the garment check
+    (nin/garment.py) compares each kind with its own statistics."""
+    x28, _, _, _, drawn = _upload(src)
+    return x28, "drawing" if drawn else "photo"
+
+
+def _upload(src):
+    """(28x28 image, the decoded image, its foreground, its alpha or None, whether it is a line drawing)."""
     img = open_image(src)
     if img.width < 2 or img.height < 2:
         raise PreprocessError(f"The image is only {img.width}x{img.height} pixels; upload a real photo or drawing.")
     fg, alpha = _foreground(img)
-    if is_line_drawing(fg):
+    drawn = is_line_drawing(fg)
+    if drawn:
         x28 = fill_drawing(center_28(fg, stroke_px=STROKE_PX))
     else:
         fg = one_garment(fg)
         x28 = center_28(fg)
+    return x28, img, fg, alpha, drawn
+
+
+def upload_steps(src):
+    """(the 28x28 image, what the pipeline kept: the photo with what it cut away faded, RGB uint8)."""
+    x28, img, fg, alpha, _ = _upload(src)
     return x28, kept_view(img, fg if alpha is None else np.minimum(alpha, fg > FOREGROUND))
 
 
