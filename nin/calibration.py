@@ -66,11 +66,12 @@ def reliability_diagram(curves, labels, path, n_bins=15, title="Reliability on t
         count, mean_conf, acc = reliability_bins(probs, labels, n_bins)
         shown = count > 0
         ax.bar(edges[:-1][shown], acc[shown], width=1 / n_bins, align="edge", color="#4c72b0",
-               edgecolor="white", label="accuracy")
-        ax.bar(edges[:-1][shown], (mean_conf - acc)[shown], bottom=acc[shown], width=1 / n_bins, align="edge",
-               color="#dd8452", alpha=0.55, edgecolor="white", label="gap to confidence")
+               edgecolor="white", label="accuracy of the bin")
+        ax.plot(mean_conf[shown], acc[shown], "o", color="#dd8452", ms=4, label="(mean confidence, accuracy)")
+        ax.vlines(mean_conf[shown], np.minimum(acc, mean_conf)[shown], np.maximum(acc, mean_conf)[shown],
+                  color="#c44e52", lw=2, label="gap to the diagonal")
         ax.plot([0, 1], [0, 1], "k--", lw=1)
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence of the top guess", ylabel="accuracy",
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence of the top guess (15 bins)", ylabel="accuracy",
                title=f"{name}: ECE {ece(probs, labels, n_bins):.4f}")
         ax.legend(loc="upper left", fontsize=8)
     fig.suptitle(title)

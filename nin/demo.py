@@ -302,10 +302,26 @@ def model_card(models, weights_label=None):
             "", "| class | accuracy |", "|---|---|",
         ]
         lines += [f"| {c} | {a:.1%} |" for c, a in meta.get("per_class", {}).items()]
+        lines += calibration_summary(meta)
     else:
         lines.append(f"No metadata found beside the weights ({metadata_path(path).name}).")
     return ("\n".join(lines), str(curves) if curves.is_file() else None,
             str(confusion) if confusion.is_file() else None)
+
+
+def calibration_summary(meta):
+    """The model card's lines on the temperature and the garment check (`python -m nin.calibrate`)."""
+    cal = meta.get("calibration")
+    if not cal:
+        return ["", "- **Calibration:** none yet: raw softmax percentages, no garment verdict."]
+    out = ["", f"- **Calibration:** temperature {cal['temperature']} (fitted on the validation split); expected "
+               f"calibration error on the test set {cal.get('test_ece_before')} before, {cal.get('test_ece_after')} after."]
+    measured = (meta.get("garment_check") or {}).get("measured") or {}
+    if "flagged_non_garments" in measured:
+        out.append(f"- **Garment check:** flags {measured['flagged_non_garments']:.0%} of our non-garment photos and doodles "
+                   f"and {measured['flagged_real_garments']:.0%} of our real garment photos and doodles "
+                   "(docs/garment_score.md).")
+    return out
 
 
 def example_files():

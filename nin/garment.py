@@ -8,17 +8,19 @@ drawing uploaded as a file):
 - features: the logits, the class maps' per-class mean and peak, and the garment's shape in the
   28x28 square (how much of it the garment covers, how much of its own box it fills, its aspect,
   its left-right symmetry, how textured it is inside): see FEATURES;
-- per path, the class-conditional Mahalanobis distance (Lee et al., NeurIPS 2018) to the nearest of
-  ten class means with one shared covariance, fitted on training images outside the validation
-  split: as they are and as uploads for the photo path, as drawings (nin/drawings.py) for the
-  drawing path; the means and precision matrices ship beside the weights in `<stem>.garment.npz`;
+- per path, two class-conditional Gaussians (Mahalanobis distance to the nearest of ten class
+  means with one shared covariance, Lee et al., NeurIPS 2018), fitted on training images outside
+  the validation split (as they are and as uploads for the photo path, as drawings, nin/drawings.py,
+  for the drawing path): one whose feature best tells Fashion-MNIST from non-garments, one whose
+  feature best tells real garment photos / doodles from non-garments; an input is a garment when
+  either accepts it. Means and precision matrices ship beside the weights in `<stem>.garment.npz`;
 - cheap pipeline checks: the garment in more pieces, or covering less of the square, than garments
   ever give.
 
-score = -(squared distance to the nearest class mean) - log det(covariance): higher is more
-garment-like. The verdict is "not a garment" below the path's threshold or when a pipeline check
-fails. `python -m nin.calibrate` chooses the feature and threshold per path by measurement and
-writes them into the weights' metadata with the temperature; docs/garment_score.md has the numbers.
+Gaussian score = -(squared distance to the nearest class mean) - log det(covariance); the garment
+score is the larger of the two margins (Gaussian score - its threshold), so >= 0 is a garment.
+`python -m nin.calibrate` chooses the features and thresholds per path by measurement and writes them
+into the weights' metadata with the temperature; docs/garment_score.md has the numbers.
 """
 import hashlib
 import logging
@@ -114,43 +116,58 @@ def gaussian_score(feats, means, precision, logdet):
     return -np.einsum("nci,ij,ncj->nc", diff, precision, diff).min(1) - logdet
 
 
+COMPONENTS = ("fashion-mnist", "real")  # per path: one Gaussian that knows Fashion-MNIST, one real garments
+
+
 class GarmentCheck:
-    """The fitted check. paths: {kind: {"feature", "threshold", "means", "precision", "logdet"}}."""
+    """The fitted check. paths: {kind: {component: {"feature", "threshold", "means", "precision", "logdet"}}}.
+
+    Per path, two class-conditional Gaussians: "fashion-mnist" (its feature chosen for telling
+    Fashion-MNIST images from non-garments) and "real" (chosen for telling real garment photos or
+    doodles from non-garments), each with its own threshold. An input is a garment when either
+    accepts it: the garment score is the larger margin, score - threshold, so 0 is the threshold."""
 
     def __init__(self, paths, max_pieces, min_coverage):
         self.paths = paths
         self.max_pieces, self.min_coverage = int(max_pieces), float(min_coverage)
 
+    def component_scores(self, images28, class_maps, kind, shape=None):
+        """{component: Gaussian score} for a batch of one kind (no thresholds)."""
+        shape = shape_features(images28)[0] if shape is None else shape
+        return {name: gaussian_score(features(c["feature"], images28, class_maps, shape), c["means"], c["precision"],
+                                     c["logdet"]) for name, c in self.paths[kind].items()}
+
     def verdicts(self, images28, class_maps, kind):
-        """(scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment."""
-        p = self.paths[kind if kind in self.paths else "photo"]
+        """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment."""
+        kind = kind if kind in self.paths else "photo"
         shape, pieces = shape_features(images28)
-        score = gaussian_score(features(p["feature"], images28, class_maps, shape), p["means"], p["precision"],
-                               p["logdet"])
-        reason = np.where(score < p["threshold"], "unlike any garment the network knows", "")
+        per = self.component_scores(images28, class_maps, kind, shape)
+        score = np.max([per[name] - c["threshold"] for name, c in self.paths[kind].items()], axis=0)
+        reason = np.where(score < 0, "unlike the garments it knows", "")
         reason = np.where(shape[:, 0] < self.min_coverage, "too little of the square is covered", reason)
         reason = np.where(pieces > self.max_pieces, "in too many pieces", reason)
         return score, reason == "", reason
 
     def assess(self, image28, class_maps, kind="photo"):
-        """{"score", "threshold", "is_garment", "reason", "kind"} for one input."""
-        score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind)
+        """{"score", "threshold" (0), "is_garment", "reason", "kind"} for one input."""
         kind = kind if kind in self.paths else "photo"
-        return {"score": float(score[0]), "threshold": float(self.paths[kind]["threshold"]), "is_garment": bool(ok[0]),
-                "reason": str(reason[0]), "kind": kind}
+        score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind)
+        return {"score": float(score[0]), "threshold": 0.0, "is_garment": bool(ok[0]), "reason": str(reason[0]),
+                "kind": kind}
 
     def metadata(self):
         """The JSON part (the arrays go into the .npz)."""
-        return {"paths": {k: {"feature": p["feature"], "threshold": float(p["threshold"]), "logdet": float(p["logdet"])}
-                          for k, p in self.paths.items()},
+        return {"paths": {k: {name: {"feature": c["feature"], "threshold": float(c["threshold"]), "logdet": float(c["logdet"])}
+                              for name, c in comps.items()} for k, comps in self.paths.items()},
                 "max_pieces": self.max_pieces, "min_coverage": self.min_coverage}
 
     def save_stats(self, path):
         from nin.weights import atomic_write
 
         arrays = {}
-        for k, p in self.paths.items():
-            arrays[f"{k}_means"], arrays[f"{k}_precision"] = p["means"], p["precision"]
+        for k, comps in self.paths.items():
+            for name, c in comps.items():
+                arrays[f"{k}/{name}/means"], arrays[f"{k}/{name}/precision"] = c["means"], c["precision"]
 
         def write(tmp):
             with open(tmp, "wb") as f:
@@ -160,8 +177,8 @@ class GarmentCheck:
     @classmethod
     def load(cls, entry, npz_path):
         with np.load(npz_path) as z:
-            paths = {k: dict(p, means=z[f"{k}_means"], precision=z[f"{k}_precision"])
-                     for k, p in entry["paths"].items()}
+            paths = {k: {name: dict(c, means=z[f"{k}/{name}/means"], precision=z[f"{k}/{name}/precision"])
+                         for name, c in comps.items()} for k, comps in entry["paths"].items()}
         return cls(paths, entry["max_pieces"], entry["min_coverage"])
 
 
