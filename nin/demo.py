@@ -24,7 +24,7 @@ from nin import websafety
 from nin.architecture import layer_rows
 from nin.data import CLASS_NAMES
 from nin.inference import APP_RUNTIME, BatchingClassifier, Classifier, cam_overlay, model_view, top_k
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload, prepare_upload_kind
+from nin.preprocess import PreprocessError, prepare_sketch, prepare_sketch_extent, prepare_upload, prepare_upload_kind
 from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -148,6 +148,11 @@ def _sketch28(sketch):
     return _prepared(lambda v: prepare_sketch(_sketch_sources(v)), sketch)
 
 
+def _sketch28_extent(sketch):
+    """(28x28, how big it was drawn on the canvas, for the garment check)."""
+    return _prepared(lambda v: prepare_sketch_extent(_sketch_sources(v)), sketch)
+
+
 def _forward(models, image28, weights_label):
     try:
         return models.get(weights_label).forward_one(image28)
@@ -161,14 +166,14 @@ def _label(models, image28, k, weights_label):
     return top_k(probs, clamp_top_k(k))
 
 
-def _explained(models, image28, k, weights_label, kind="photo"):
+def _explained(models, image28, k, weights_label, kind="photo", extent=None):
     """(Label value, what the model sees, where it looked, the garment check) with the pictures as
     files in the cache."""
     probs, maps = _forward(models, image28, weights_label)
     try:
         cam = cam_overlay(image28, maps[..., int(np.argmax(probs))])
         return (top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam),
-                garment_value(models.get(weights_label).classifier, image28, maps, kind))
+                garment_value(models.get(weights_label).classifier, image28, maps, kind, extent))
     except Exception:
         log.exception("drawing the output pictures failed")
         raise gr.Error(MODEL_FAILED, print_exception=False) from None
@@ -196,12 +201,12 @@ NOT_A_GARMENT = ("This doesn't look like any of the ten garments I know ("
                  + ", ".join(CLASS_NAMES) + "); the guesses below are what it resembles most.")
 
 
-def garment_value(classifier, image28, class_maps, kind="photo"):
+def garment_value(classifier, image28, class_maps, kind="photo", extent=None):
     """The API's garment check (docs/garment_score.md): score, threshold, verdict, temperature.
 
     Weights without a fitted check (no `python -m nin.calibrate` yet) give None for all but the
     temperature (1.0: the raw softmax)."""
-    found = classifier.assess(image28, class_maps, kind)
+    found = classifier.assess(image28, class_maps, kind, extent)
     if found is None:
         return {"garment_score": None, "threshold": None, "is_garment": None, "verdict": "unknown",
                 "reason": "", "kind": kind, "temperature": round(classifier.temperature, 4)}
@@ -232,7 +237,8 @@ def explain_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
 
 
 def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    return _explained(models, _sketch28(sketch), k, weights_label, "drawing")
+    image28, extent = _sketch28_extent(sketch)
+    return _explained(models, image28, k, weights_label, "drawing", extent)
 
 
 # The page: the explained answer and its top line.

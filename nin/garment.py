@@ -15,7 +15,7 @@ drawing uploaded as a file):
   feature best tells real garment photos / doodles from non-garments; an input is a garment when
   either accepts it. Means and precision matrices ship beside the weights in `<stem>.garment.npz`;
 - cheap pipeline checks: the garment in more pieces, or covering less of the square, than garments
-  ever give.
+  ever give; a drawing drawn tiny on the canvas (a scribble).
 
 Gaussian score = -(squared distance to the nearest class mean) - log det(covariance); the garment
 score is the larger of the two margins (Gaussian score - its threshold), so >= 0 is a garment.
@@ -33,6 +33,7 @@ log = logging.getLogger("nin.garment")
 
 KINDS = ("photo", "drawing")  # the pipeline's two paths (nin.preprocess.prepare_upload_kind)
 PIECE_MIN_PX = 3  # a connected part of the 28x28 garment smaller than this is a speck, not a piece
+MIN_EXTENT = 0.1  # a drawing whose longer side is under a tenth of the canvas's is a scribble, not a garment
 LEVEL = 0.1  # nin.preprocess.FOREGROUND: brighter than this is garment
 
 
@@ -137,8 +138,9 @@ class GarmentCheck:
         return {name: gaussian_score(features(c["feature"], images28, class_maps, shape), c["means"], c["precision"],
                                      c["logdet"]) for name, c in self.paths[kind].items()}
 
-    def verdicts(self, images28, class_maps, kind):
-        """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment."""
+    def verdicts(self, images28, class_maps, kind, extents=None):
+        """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment.
+        extents: for drawings, how big each was drawn (nin.preprocess.prepare_sketch_extent), if known."""
         kind = kind if kind in self.paths else "photo"
         shape, pieces = shape_features(images28)
         per = self.component_scores(images28, class_maps, kind, shape)
@@ -146,12 +148,15 @@ class GarmentCheck:
         reason = np.where(score < 0, "unlike the garments it knows", "")
         reason = np.where(shape[:, 0] < self.min_coverage, "too little of the square is covered", reason)
         reason = np.where(pieces > self.max_pieces, "in too many pieces", reason)
+        if extents is not None:
+            reason = np.where(np.asarray(extents, float) < MIN_EXTENT, "drawn too small to tell", reason)
         return score, reason == "", reason
 
-    def assess(self, image28, class_maps, kind="photo"):
+    def assess(self, image28, class_maps, kind="photo", extent=None):
         """{"score", "threshold" (0), "is_garment", "reason", "kind"} for one input."""
         kind = kind if kind in self.paths else "photo"
-        score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind)
+        score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind,
+                                          None if extent is None else [extent])
         return {"score": float(score[0]), "threshold": 0.0, "is_garment": bool(ok[0]), "reason": str(reason[0]),
                 "kind": kind}
 

@@ -127,10 +127,13 @@ class Classifier:
         logits, maps = self.raw(images28)
         return softmax(logits / self.temperature), maps
 
-    def assess(self, image28, class_maps, kind="photo"):
+    def assess(self, image28, class_maps, kind="photo", extent=None):
         """The garment score and verdict for one input of this kind ("photo" or "drawing": the
-        pipeline's path), or None for weights without a fitted check (nin/garment.py)."""
-        return None if self.garment_check is None else self.garment_check.assess(image28, class_maps, kind)
+        pipeline's path; extent: how big a drawing was drawn), or None for weights without a fitted
+        check (nin/garment.py)."""
+        if self.garment_check is None:
+            return None
+        return self.garment_check.assess(image28, class_maps, kind, extent)
 
     def predict(self, images28):
         return self.forward(images28)[0]

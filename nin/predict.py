@@ -8,7 +8,7 @@ score and its threshold (nin/garment.py); weights never calibrated print no verd
 import argparse
 import sys
 
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload_kind
+from nin.preprocess import PreprocessError, prepare_sketch_extent, prepare_upload_kind
 
 
 def main(argv=None):
@@ -28,23 +28,26 @@ def main(argv=None):
     failed = 0
     for path in args.images:
         try:
-            x, kind = (prepare_sketch(path), "drawing") if args.sketch else prepare_upload_kind(path)
+            if args.sketch:
+                (x, extent), kind = prepare_sketch_extent(path), "drawing"
+            else:
+                (x, kind), extent = prepare_upload_kind(path), None
         except PreprocessError as e:
             print(f"{path}: error: {e}")
             failed += 1
             continue
         probs, maps = clf.forward(x[None])
         guesses = top_k(probs[0], args.top_k)
-        print(f"{path}: " + ", ".join(f"{name} {p:.1%}" for name, p in guesses.items()) + verdict_text(clf.assess(x, maps[0], kind)))
+        print(f"{path}: " + ", ".join(f"{name} {p:.1%}" for name, p in guesses.items()) + verdict_text(clf.assess(x, maps[0], kind, extent)))
     return 1 if failed else 0
 
 
 def verdict_text(found):
-    """' | garment (score -3.1, threshold -9.8)', ' | NOT a garment (...)', or '' without a fitted check."""
+    """' | garment (garment score +12.30 ...)', ' | NOT a garment: why (...)', or '' without a fitted check."""
     if found is None:
         return ""
     verdict = "garment" if found["is_garment"] else f"NOT a garment: {found['reason']}"
-    return f" | {verdict} (garment score {found['score']:.2f}, threshold {found['threshold']:.2f}, {found['kind']})"
+    return f" | {verdict} (garment score {found['score']:+.2f}, 0 or more looks like a garment; {found['kind']} path)"
 
 
 if __name__ == "__main__":

@@ -440,7 +440,15 @@ STROKE_PX = 1.6  # drawn lines end up about as wide as the outlines the model wa
 
 def prepare_sketch(value):
     """Sketchpad value (dict, image or path) -> 28x28 float32 in [0, 1]."""
+    return prepare_sketch_extent(value)[0]
+
+
+def prepare_sketch_extent(value):
+    """(the 28x28 image, the drawing's longer side over the canvas's: how big it was drawn, which the
+    28x28 no longer shows; the garment check (nin/garment.py) calls a tiny scribble no garment)."""
     strokes = sketch_strokes(value)
     if strokes.max() < FOREGROUND:
         raise PreprocessError("Draw something first: the canvas is empty.")
-    return fill_drawing(center_28(strokes, stroke_px=STROKE_PX))
+    x28 = fill_drawing(center_28(strokes, stroke_px=STROKE_PX))
+    y0, y1, x0, x1 = _garment_box(strokes)  # center_28 found one
+    return x28, max(y1 - y0, x1 - x0) / max(strokes.shape)

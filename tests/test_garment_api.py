@@ -8,7 +8,7 @@ from PIL import Image
 
 from conftest import ARTIFACTS, example, running_app
 from test_api import sketch_files
-from test_calibration import BICYCLE, EXPORTS, bare_weights, drawn  # noqa: F401 (fixture)
+from test_calibration import RAIN, SCRIBBLE, bare_weights, drawn  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +35,12 @@ def test_explain_upload_says_a_garment_is_one_and_noise_is_not(client, noise_png
     assert client.predict(handle_file(noise_png), 3, api_name="/predict_upload") == label
 
 
-def test_explain_sketch_flags_a_drawn_bicycle(client, tmp_path):
-    value = drawn(BICYCLE)
-    files = sketch_files(tmp_path, value["layers"][0])
-    label, _, _, check = client.predict(files, 3, api_name="/explain_sketch")
-    assert check["kind"] == "drawing" and check["verdict"] == "not a garment", check
-    assert client.predict(files, 3, api_name="/predict_sketch") == label
+def test_explain_sketch_flags_a_scribble_and_rain(client, tmp_path):
+    for strokes, reason in ((SCRIBBLE, "drawn too small to tell"), (RAIN, "in too many pieces")):
+        files = sketch_files(tmp_path, drawn(strokes)["layers"][0])
+        label, _, _, check = client.predict(files, 3, api_name="/explain_sketch")
+        assert check["kind"] == "drawing" and check["verdict"] == "not a garment" and check["reason"] == reason, check
+        assert client.predict(files, 3, api_name="/predict_sketch") == label
 
 
 def test_weights_without_calibration_still_serve_with_no_verdict(bare_weights, tmp_path):
