@@ -229,6 +229,9 @@ def backdrop_colour(rgb):
     return np.median(_border(rgb), 0)
 
 
+GRABCUT_SEED = 0
+
+
 def garment_cutout(img):
     """Alpha (0..1, image size) of the garment: OpenCV GrabCut from a rectangle 4 % in from the border,
     at CUT_SIDE px; the largest piece with its holes filled (of two shoes, one, as Fashion-MNIST shows)."""
@@ -243,6 +246,10 @@ def garment_cutout(img):
     mask = np.full((sh, sw), cv2.GC_PR_FGD, np.uint8)
     mask[:b], mask[-b:], mask[:, :b], mask[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    # GrabCut seeds its colour models from OpenCV's per-thread random generator: without a fixed seed
+    # the same photo gave different cut-outs from call to call and thread to thread (and so
+    # /predict_upload and /explain_upload different percentages for one file).
+    cv2.setRNGSeed(GRABCUT_SEED)
     try:
         cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # degenerate colours (one flat colour): keep everything inside the rectangle
