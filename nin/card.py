@@ -125,7 +125,9 @@ def main():
         "`python -m nin.evaluate --weights FILE`. This card is written by `python -m nin.card`.", "",
         "Intended use: a teaching demo of NiN and of class activation maps. Limits: 28×28 grey product",
         "shots of ten garment classes; anything else (people wearing clothes, several garments, other",
-        "objects) still gets one of the ten labels.", ""] + sections)
+        "objects) still gets ten guesses. The garment check (docs/garment_score.md) says \"this doesn't look",
+        "like any of the ten garments\" for some of it: about a quarter of non-garment photos, few non-garment",
+        "doodles.", ""] + sections)
     (WEIGHTS_DIR / "README.md").write_text(text)
     print(f"wrote {WEIGHTS_DIR / 'README.md'}")
 
