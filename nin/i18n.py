@@ -105,6 +105,13 @@ compiled model, which is the input size the seed network's shapes below are comp
     "top_k": ("Top-k guesses", "前 k 个猜测"),
 }
 
+# The verdict line above the Guesses when the garment check says "not a garment" (nin/demo.py).
+NOT_A_GARMENT = {
+    EN: "This doesn't look like any of the ten garments I know (" + ", ".join(CLASS_NAMES)
+        + "); the guesses below are what it resembles most.",
+    ZH: "这看起来不像我认识的十种服装（" + "、".join(CLASS_NAMES_ZH) + "）中的任何一种；下面的猜测只是它最像的。",
+}
+
 # --- what the server makes for the page: English text (or template) -> 简体中文 ---
 
 TEXT = {
