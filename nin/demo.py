@@ -248,6 +248,7 @@ def model_card(models, weights_label=None, request: gr.Request = None):
     stem = path.name.replace(".weights.h5", "")
     curves, confusion = path.with_name(f"{stem}_curves.png"), path.with_name(f"{stem}_confusion.png")
     lines = [f"### {label}", f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`", ""]
+    lines += recipes_compared(models, lang)
     if meta:
         lines += [
             say("- **Recipe:** {recipe}, {epochs} epochs, {size} px, {n_train} training images",
@@ -266,6 +267,20 @@ def model_card(models, weights_label=None, request: gr.Request = None):
         lines.append(say("No metadata found beside the weights ({name}).", name=metadata_path(path).name))
     return ("\n".join(lines), str(curves) if curves.is_file() else None,
             str(confusion) if confusion.is_file() else None)
+
+
+def recipes_compared(models, lang=i18n.EN):
+    """One line on what differs between the served files' recipes and what each reached (issue 22);
+    nothing when the app serves a single recipe."""
+    reached = {}
+    for path in models.paths.values():
+        meta = read_metadata(path)
+        if meta.get("recipe") in i18n.RECIPES and meta.get("test_accuracy"):
+            reached.setdefault(meta["recipe"], meta["test_accuracy"])
+    if len(reached) < 2:
+        return []
+    parts = [i18n.RECIPES[r][lang].format(acc=f"{a:.2%}") for r, a in sorted(reached.items(), key=lambda ra: -ra[1])]
+    return [i18n.tr("**The same network, two recipes:**", lang) + " " + "; ".join(parts) + ".", ""]
 
 
 def calibration_summary(meta):

@@ -169,19 +169,19 @@ def test_a_blank_ish_scribble_is_not_a_garment(clf):
     assert not found["is_garment"] and found["reason"] == "drawn too small to tell", found
 
 
-def test_a_drawn_t_shirt_is_a_garment_and_drawn_non_garments_are_not(clf):
+def test_a_drawn_t_shirt_is_a_garment_and_scores_above_drawn_non_garments(clf):
     tshirt = sketched(clf, TSHIRT)
     assert tshirt["is_garment"], tshirt
     rain = sketched(clf, RAIN)
     assert not rain["is_garment"] and rain["reason"] == "in too many pieces", rain
     car = sketched(clf, CAR)
-    assert car["score"] < tshirt["score"]
-    assert not car["is_garment"], car  # most drawn non-garments pass: docs/garment_score.md
+    # the car scores lower but still passes: most drawn non-garments do (docs/garment_score.md)
+    assert car["score"] < tshirt["score"], (car, tshirt)
 
 
-# One of the 7 of the 120 shared non-garment doodles the shipped check flags (docs/garment_score.md:
+# One of the 2 of the 120 shared non-garment doodles the shipped check flags (docs/garment_score.md:
 # on doodles the score is no better than chance); after new weights, pick one it flags.
-SHARED_DOODLE = "quickdraw_fish_5613006501183488.png"
+SHARED_DOODLE = "quickdraw_tree_5374156503777280.png"
 
 
 @pytest.mark.skipif(not (SHARED / "not-garments").is_dir(), reason="the shared real-world set is not here")
@@ -235,7 +235,7 @@ def test_weights_without_calibration_serve_raw_with_one_log_line(bare_weights, c
     np.testing.assert_allclose(probs, calibration.softmax(logits), atol=1e-9)
     value = demo.garment_value(c, x, maps[0])
     assert value["verdict"] == "unknown" and value["is_garment"] is None and value["garment_score"] is None
-    assert demo.verdict_line(value) == "" and demo.top_line({"Bag": 0.9}, value) == "**Bag** 90%"
+    assert demo.verdict_line(value) == "" and demo.top_line({"Bag": 0.9}, demo.verdict_line(value)) == "**Bag** 90%"
 
 
 def test_calibration_made_for_other_weights_is_not_used(bare_weights, caplog):
@@ -256,7 +256,7 @@ def test_the_verdict_line_names_the_ten_garments():
     line = demo.verdict_line({"is_garment": False})
     assert line.startswith("This doesn't look like any of the ten garments I know (T-shirt/top, Trouser,")
     assert all(name in line for name in CLASS_NAMES)
-    assert demo.top_line({"Bag": 0.4}, {"is_garment": False}) == line  # the phone's line under the square
+    assert demo.top_line({"Bag": 0.4}, demo.verdict_line({"is_garment": False})) == line  # the phone's line under the square
     assert demo.verdict_line({"is_garment": True}) == "" and demo.verdict_line(None) == ""
 
 
@@ -279,3 +279,14 @@ def test_calibrate_command_writes_everything_for_a_weights_file(bare_weights):
 
     c = Classifier(bare_weights, "tflite-int8")
     assert c.temperature == pytest.approx(meta["calibration"]["temperature"]) and c.garment_check is not None
+
+
+def test_the_verdict_speaks_the_pages_language():
+    from nin import demo, i18n
+
+    explained = ({"Bag": 0.4, "Shirt": 0.3}, "seen.png", "cam.png", {"is_garment": False})
+    label, top, _, _, verdict = demo._shown(explained, i18n.ZH)
+    assert verdict == top == i18n.NOT_A_GARMENT[i18n.ZH] and list(label) == ["包", "衬衫"]
+    assert all(name in verdict for name in i18n.CLASS_NAMES_ZH)
+    label, top, _, _, verdict = demo._shown(explained[:3] + ({"is_garment": True},), i18n.ZH)
+    assert verdict == "" and top == "**包** 40%"
