@@ -20,6 +20,7 @@ from nin.weights import WeightsError
 CSS = """
 .top-line { min-height: 1.6em; font-size: 1.15em; }
 .top-line p { margin: 0; }
+.verdict p { margin: 0; font-weight: 600; }
 .retention, .retention p { font-size: 0.85em; opacity: 0.8; margin: 0; }
 @media (min-width: 769px) { .top-line { display: none !important; } }
 .picture-title p { margin: 0; font-weight: 600; }
@@ -42,22 +43,34 @@ SELECT_BRUSH = """() => {
 }"""
 
 
-def picture(title, elem_id, **kw):
-    """A picture shown whole: its title above it, not a label badge over it, and no buttons over it."""
-    gr.Markdown(T(title), elem_classes="picture-title")
-    return gr.Image(show_label=False, buttons=[], interactive=False, elem_id=elem_id, elem_classes="whole-picture", **kw)
-
-
 def guesses(prefix):
-    """The outputs beside an input: top-k Label, what the model sees, where it looked."""
+    """The outputs beside an input: the verdict line, top-k Label, what the model sees, where it looked."""
     with gr.Column():
+        verdict = verdict_line(f"{prefix}-label-verdict")
         label = gr.Label(label=T("guesses"), elem_id=f"{prefix}-label")
         with gr.Row():
             with gr.Column(min_width=150):
                 view = picture("seen", f"{prefix}-seen")
             with gr.Column(min_width=150):
                 cam = picture("cam", f"{prefix}-cam")
-    return label, view, cam
+    return label, view, cam, verdict
+
+
+def picture(title, elem_id, **kw):
+    """A picture shown whole: its title above it, not a label badge over it, and no buttons over it."""
+    gr.Markdown(T(title), elem_classes="picture-title")
+    return gr.Image(show_label=False, buttons=[], interactive=False, elem_id=elem_id, elem_classes="whole-picture", **kw)
+
+
+def verdict_line(elem_id):
+    """'This doesn't look like any of the ten garments I know (…)' above the Guesses, when the garment
+    check says so (nin/garment.py); empty otherwise."""
+    return gr.Markdown("", elem_id=elem_id, elem_classes="verdict")
+
+
+def garment_output():
+    """The garment check for /explain_* (docs/garment_score.md): an API output, never shown."""
+    return gr.JSON(visible=False, label="Garment check")
 
 
 def top_line(elem_id):
@@ -87,7 +100,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         sketch_button = gr.Button(T("predict"), variant="primary")
                         sketch_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
                         gr.Markdown(note, elem_classes="retention")
-                    sketch_label, sketch_view, sketch_cam = guesses("sketch")
+                    sketch_label, sketch_view, sketch_cam, sketch_verdict = guesses("sketch")
             with gr.Tab(T("tab.upload"), id="upload"):
                 with gr.Row():
                     with gr.Column():
@@ -99,7 +112,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         upload_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
                         gr.Markdown(note, elem_classes="retention")
                         gr.Examples(demo.example_files(), inputs=upload, label=T("examples"), examples_per_page=30)
-                    upload_label, upload_view, upload_cam = guesses("upload")
+                    upload_label, upload_view, upload_cam, upload_verdict = guesses("upload")
             with gr.Tab(T("tab.inside"), id="inside") as inside_tab:
                 gr.Markdown(T("inside.explanation"))
                 gr.Markdown(T("inside.layers_from") + f" {views.runtime()}.")
@@ -125,21 +138,23 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
             top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1)
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
-        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam]
-        upload_shown = [upload_label, upload_top, upload_view, upload_cam, upload_kept]
+        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam, sketch_verdict]
+        upload_shown = [upload_label, upload_top, upload_view, upload_cam, upload_kept, upload_verdict]
         # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
         common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
         page = dict(api_visibility="private", **common)  # the page's own events: not part of the API
         live = dict(trigger_mode="always_last", show_progress="hidden", **page)
 
-        # The public API (docs: README, "API"): the Label value alone, or with the pictures.
+        # The public API (docs: README, "API"): the Label value alone, or with the pictures and the
+        # garment check (docs/garment_score.md).
         # Its events hang on a trigger nobody clicks, so the page never runs them.
         api = gr.Button(visible=False)
+        upload_garment, sketch_garment = garment_output(), garment_output()
         api.click(fn(demo.predict_upload, models), upload_in, upload_label, api_name="predict_upload", **common)
         api.click(fn(demo.predict_sketch, models), sketch_in, sketch_label, api_name="predict_sketch", **common)
-        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam],
+        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam, upload_garment],
                   api_name="explain_upload", **common)
-        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam],
+        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam, sketch_garment],
                   api_name="explain_sketch", **common)
         arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
 

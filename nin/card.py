@@ -169,6 +169,7 @@ def card_section(path, shipped=None):
     lines += ["| class | test accuracy |", "|---|---:|"]
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
+    lines += calibration_lines(meta, stem)
     return "\n".join(lines)
 
 
@@ -187,6 +188,33 @@ def shipped_section(shipped, serving):
         rows.append(f"| `{f['sha256'][:12]}…` | {f['commit']} | {f['date']} | {f['epochs']} | "
                     f"{f['test_top1']:.4f} / {f['test_top3']:.4f} | {int8} | {f['made']} | {now} |")
     return rows + [""]
+
+
+def calibration_lines(meta, stem):
+    """The temperature, ECE before/after with the reliability diagram, and the garment check's
+    measured rates (`python -m nin.calibrate`), or a line saying the file is not calibrated."""
+    cal, check = meta.get("calibration"), meta.get("garment_check") or {}
+    if not cal:
+        return ["Not calibrated yet: the app shows the raw softmax and no garment verdict "
+                f"(`python -m nin.calibrate --weights weights/{stem}.weights.h5`).", ""]
+    lines = [f"**Calibration** (`python -m nin.calibrate`, {cal.get('runtime')} runtime, {cal.get('date')}): temperature "
+             f"**{cal['temperature']}** fitted on the {cal.get('fitted_on')}; expected calibration error on the "
+             f"test set {cal.get('test_ece_before')} before, **{cal.get('test_ece_after')}** after "
+             f"({cal.get('ece_bins')} bins); test NLL {cal.get('test_nll_before')} → {cal.get('test_nll_after')}.", "",
+             f"![reliability diagram]({stem}_reliability.png)", ""]
+    measured = check.get("measured") or {}
+    if measured.get("sets"):
+        lines += ["**Garment check** (docs/garment_score.md): per pipeline path "
+                  + "; ".join(f"{k}: " + ", ".join(f"{n} Gaussian on {c['feature']}" for n, c in comps.items())
+                              for k, comps in check.get("paths", {}).items())
+                  + "; AUROC real garments vs non-garments: "
+                  + ", ".join(f"{k}s {measured[f'auroc_{k}s']:.3f}" for k in ("photo", "drawing") if f"auroc_{k}s" in measured)
+                  + ".", "",
+                  "| set | in-class | inputs | flagged \"not a garment\" |", "|---|---|---:|---:|"]
+        lines += [f"| {name} | {'yes' if r['in_class'] else 'no'} | {r['n']} | {r['flagged']:.1%} |"
+                  for name, r in measured["sets"].items()]
+        lines.append("")
+    return lines
 
 
 def _epochs(meta):
@@ -239,7 +267,9 @@ def card_text():
         "written by `python -m nin.card`.", "",
         "Intended use: a teaching demo of NiN and of class activation maps. Limits: 28×28 grey product",
         "shots of ten garment classes; anything else (people wearing clothes, several garments, other",
-        "objects) still gets one of the ten labels.", ""] + sections + shipped_section(shipped, serving))
+        "objects) still gets ten guesses. The garment check (docs/garment_score.md) says \"this doesn't look",
+        "like any of the ten garments\" for some of it: about a quarter of non-garment photos, few non-garment",
+        "doodles.", ""] + sections + shipped_section(shipped, serving))
 
 
 def main(argv=None):

@@ -5,8 +5,9 @@ pipeline (nin/serving.py), and every bad input ends as one sentence in a gr.Erro
 app refuses, limits and deletes is in nin/websafety.py.
 
 Three answers to the same input: predict_* (the public API: the Label value only, at Gradio's own
-floor), explain_* (the Label value and the two pictures), show_* (the page: also a one-line top
-guess, shown under the input on a phone).
+floor), explain_* (the Label value, the two pictures and the garment check: docs/garment_score.md),
+show_* (the page: also a one-line top guess, shown under the input on a phone, and the verdict line
+above the Guesses when the input looks like none of the ten garments).
 """
 import functools
 import inspect
@@ -24,7 +25,7 @@ from nin import i18n, websafety
 from nin.architecture import layer_rows
 from nin.inference import BatchingClassifier, app_classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
-from nin.serving import upload_steps28
+from nin.serving import sketch28_extent as _sketch28_extent, upload28_kind as _upload28_kind, upload_steps28
 from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -77,30 +78,59 @@ def _label(models, image28, k, weights_label):
     return top_k(probs, clamp_top_k(k))
 
 
-def _explained(models, image28, k, weights_label):
-    """(Label value, what the model sees, where it looked) as files in the cache."""
+def _explained(models, image28, k, weights_label, kind="photo", extent=None):
+    """(Label value, what the model sees, where it looked, the garment check) with the pictures as
+    files in the cache."""
     probs, maps = _forward(models, image28, weights_label)
     try:
         cam = cam_overlay(image28, maps[..., int(np.argmax(probs))])
-        return top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam)
+        return (top_k(probs, clamp_top_k(k)), output_file(model_view(image28)), output_file(cam),
+                garment_value(models.get(weights_label).classifier, image28, maps, kind, extent))
     except Exception:
         log.exception("drawing the output pictures failed")
         raise gr.Error(MODEL_FAILED, print_exception=False) from None
 
 
-def top_line(label_value):
+def top_line(label_value, verdict=""):
     """The top guess as one short line, e.g. 'Trouser 97%' (shown right under the input; the class name
-    as the Label value has it)."""
+    as the Label value has it), or the verdict when the input looks like none of the ten garments."""
     if not label_value:
         return ""
+    if verdict:
+        return verdict
     name, p = next(iter(label_value.items()))
     return f"**{name}** {p:.0%}"
 
 
 def _shown(explained, lang=i18n.EN):
-    label, seen, cam = explained
+    label, seen, cam, garment = explained
     label = i18n.label(label, lang)
-    return label, top_line(label), seen, cam
+    verdict = i18n.NOT_A_GARMENT[lang] if verdict_line(garment) else ""
+    return label, top_line(label, verdict), seen, cam, verdict
+
+
+# --- the garment check (nin/garment.py): does the input look like any of the ten garments? ---
+
+NOT_A_GARMENT = i18n.NOT_A_GARMENT[i18n.EN]
+
+
+def garment_value(classifier, image28, class_maps, kind="photo", extent=None):
+    """The API's garment check (docs/garment_score.md): score, threshold, verdict, temperature.
+
+    Weights without a fitted check (no `python -m nin.calibrate` yet) give None for all but the
+    temperature (1.0: the raw softmax)."""
+    found = classifier.assess(image28, class_maps, kind, extent)
+    if found is None:
+        return {"garment_score": None, "threshold": None, "is_garment": None, "verdict": "unknown",
+                "reason": "", "kind": kind, "temperature": round(classifier.temperature, 4)}
+    return {"garment_score": round(found["score"], 4), "threshold": round(found["threshold"], 4),
+            "is_garment": found["is_garment"], "verdict": "garment" if found["is_garment"] else "not a garment",
+            "reason": found["reason"], "kind": found["kind"], "temperature": round(classifier.temperature, 4)}
+
+
+def verdict_line(garment):
+    """The line above the Guesses: the sentence when the check says 'not a garment', else nothing."""
+    return NOT_A_GARMENT if garment and garment.get("is_garment") is False else ""
 
 
 # The public API: the Label value only (no pictures to encode and download).
@@ -115,11 +145,13 @@ def predict_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
 
 # The pictures, for API users who want them: Label value, what the model sees, the class activation map.
 def explain_upload(models, image, k=DEFAULT_TOP_K, weights_label=None):
-    return _explained(models, _upload28(image), k, weights_label)
+    image28, kind = _upload28_kind(image)
+    return _explained(models, image28, k, weights_label, kind)
 
 
 def explain_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None):
-    return _explained(models, _sketch28(sketch), k, weights_label)
+    image28, extent = _sketch28_extent(sketch)
+    return _explained(models, image28, k, weights_label, "drawing", extent)
 
 
 # The page: the explained answer and its top line, in the page's language (nin/i18n.py).
@@ -127,8 +159,9 @@ def show_upload(models, image, k=DEFAULT_TOP_K, weights_label=None, request: gr.
     """The page's answer to an upload, and what the pipeline kept of the photo (the rest faded)."""
     lang = i18n.page_language(request)
     with i18n.errors_in(lang):
-        image28, kept = upload_steps28(image)
-        return _shown(_explained(models, image28, k, weights_label), lang) + (output_file(_small(kept)),)
+        image28, kept, kind = upload_steps28(image)
+        label, top, seen, cam, verdict = _shown(_explained(models, image28, k, weights_label, kind), lang)
+        return label, top, seen, cam, output_file(_small(kept)), verdict
 
 
 def _small(rgb, side=320):
@@ -158,8 +191,8 @@ def bind(fn, *args):
     return run
 
 
-SHOWN_NOTHING = (None, "", None, None)
-UPLOAD_SHOWN_NOTHING = SHOWN_NOTHING + (None,)  # and no "what the pipeline kept"
+SHOWN_NOTHING = (None, "", None, None, "")
+UPLOAD_SHOWN_NOTHING = SHOWN_NOTHING[:4] + (None, "")  # and no "what the pipeline kept"
 
 
 def quietly(fn):
@@ -215,6 +248,7 @@ def model_card(models, weights_label=None, request: gr.Request = None):
     stem = path.name.replace(".weights.h5", "")
     curves, confusion = path.with_name(f"{stem}_curves.png"), path.with_name(f"{stem}_confusion.png")
     lines = [f"### {label}", f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`", ""]
+    lines += recipes_compared(models, lang)
     if meta:
         lines += [
             say("- **Recipe:** {recipe}, {epochs} epochs, {size} px, {n_train} training images",
@@ -228,10 +262,40 @@ def model_card(models, weights_label=None, request: gr.Request = None):
             "", say("| class | accuracy |"), "|---|---|",
         ]
         lines += [f"| {i18n.class_name(c, lang)} | {a:.1%} |" for c, a in meta.get("per_class", {}).items()]
+        lines += calibration_summary(meta)
     else:
         lines.append(say("No metadata found beside the weights ({name}).", name=metadata_path(path).name))
     return ("\n".join(lines), str(curves) if curves.is_file() else None,
             str(confusion) if confusion.is_file() else None)
+
+
+def recipes_compared(models, lang=i18n.EN):
+    """One line on what differs between the served files' recipes and what each reached (issue 22);
+    nothing when the app serves a single recipe."""
+    reached = {}
+    for path in models.paths.values():
+        meta = read_metadata(path)
+        if meta.get("recipe") in i18n.RECIPES and meta.get("test_accuracy"):
+            reached.setdefault(meta["recipe"], meta["test_accuracy"])
+    if len(reached) < 2:
+        return []
+    parts = [i18n.RECIPES[r][lang].format(acc=f"{a:.2%}") for r, a in sorted(reached.items(), key=lambda ra: -ra[1])]
+    return [i18n.tr("**The same network, two recipes:**", lang) + " " + "; ".join(parts) + ".", ""]
+
+
+def calibration_summary(meta):
+    """The model card's lines on the temperature and the garment check (`python -m nin.calibrate`)."""
+    cal = meta.get("calibration")
+    if not cal:
+        return ["", "- **Calibration:** none yet: raw softmax percentages, no garment verdict."]
+    out = ["", f"- **Calibration:** temperature {cal['temperature']} (fitted on the validation split); expected "
+               f"calibration error on the test set {cal.get('test_ece_before')} before, {cal.get('test_ece_after')} after."]
+    measured = (meta.get("garment_check") or {}).get("measured") or {}
+    if "flagged_non_garments" in measured:
+        out.append(f"- **Garment check:** flags {measured['flagged_non_garments']:.0%} of our non-garment photos and doodles "
+                   f"and {measured['flagged_real_garments']:.0%} of our real garment photos and doodles "
+                   "(docs/garment_score.md).")
+    return out
 
 
 def example_files():

@@ -105,6 +105,25 @@ compiled model, which is the input size the seed network's shapes below are comp
     "top_k": ("Top-k guesses", "前 k 个猜测"),
 }
 
+# The verdict line above the Guesses when the garment check says "not a garment" (nin/demo.py).
+NOT_A_GARMENT = {
+    EN: "This doesn't look like any of the ten garments I know (" + ", ".join(CLASS_NAMES)
+        + "); the guesses below are what it resembles most.",
+    ZH: "这看起来不像我认识的十种服装（" + "、".join(CLASS_NAMES_ZH) + "）中的任何一种；下面的猜测只是它最像的。",
+}
+
+# What each training recipe is, for the Model tab's comparison line (nin/demo.py recipes_compared).
+RECIPES = {
+    "modern": {EN: "*modern*: BatchNorm (folded into the convolutions after training), AdamW with warm-up and "
+                   "cosine decay, flips, shifts and erasing, input sizes grown in stages: {acc} test top-1",
+               ZH: "*modern*：批量规范化（训练后折叠进卷积层）、AdamW 加预热与余弦衰减、翻转/平移/擦除增广、"
+                   "分阶段增大输入尺寸：测试集 top-1 {acc}"},
+    "d2l": {EN: "*d2l* (the seed article's): the plain network, SGD at 0.1, batch 128, 10 epochs at 224 px, "
+                "no augmentation: {acc} test top-1",
+            ZH: "*d2l*（原文的训练方法）：原始网络、SGD 学习率 0.1、批量大小 128、224 像素训练 10 轮、"
+                "不做增广：测试集 top-1 {acc}"},
+}
+
 # --- what the server makes for the page: English text (or template) -> 简体中文 ---
 
 TEXT = {
@@ -123,6 +142,7 @@ TEXT = {
         "- **训练环境：** {hardware}，{seconds} 秒，每秒 {rate} 张图像（{backend} 后端，Keras {keras}），{date}",
     "| class | accuracy |": "| 类别 | 准确率 |",
     "No metadata found beside the weights ({name}).": "权重文件旁没有找到元数据（{name}）。",
+    "**The same network, two recipes:**": "**同一个网络，两种训练方法：**",
     # the inside view's captions
     "your drawing": "你的画",
     "your upload": "你的上传",

@@ -115,13 +115,31 @@ class Classifier:
             self._forward = LiteRTForward(weights_path, runtime)
         else:
             raise ValueError(f"unknown runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
+        # The temperature and the garment check fitted for these weights (`python -m nin.calibrate`),
+        # or T = 1 and no check, said in one log line.
+        from nin.garment import load_calibration
+
+        self.temperature, self.garment_check = load_calibration(weights_path)
         self.forward(np.zeros((1, 28, 28), np.float32))  # warm up: trace/compile before the first request
 
-    def forward(self, images28):
-        """(probabilities [B,10], class maps [B,5,5,10]) for float images [B,28,28] in [0,1]."""
+    def raw(self, images28):
+        """(logits [B,10], class maps [B,5,5,10]) as the network computes them (no temperature)."""
         x = np.asarray(images28, np.float32).reshape(-1, 28, 28, 1)
         logits, maps = self._forward(x)
-        return softmax(np.asarray(logits, np.float64)), np.asarray(maps)
+        return np.asarray(logits, np.float64), np.asarray(maps)
+
+    def forward(self, images28):
+        """(calibrated probabilities [B,10], class maps [B,5,5,10]) for float images [B,28,28] in [0,1]."""
+        logits, maps = self.raw(images28)
+        return softmax(logits / self.temperature), maps
+
+    def assess(self, image28, class_maps, kind="photo", extent=None):
+        """The garment score and verdict for one input of this kind ("photo" or "drawing": the
+        pipeline's path; extent: how big a drawing was drawn), or None for weights without a fitted
+        check (nin/garment.py)."""
+        if self.garment_check is None:
+            return None
+        return self.garment_check.assess(image28, class_maps, kind, extent)
 
     def predict(self, images28):
         return self.forward(images28)[0]

@@ -1,11 +1,14 @@
-"""Top-k predictions for image files, through the same pipeline as the app.
+"""Top-k predictions for image files, through the same pipeline as the app, and the garment verdict.
 
     python -m nin.predict IMAGE [IMAGE ...] [--top-k 3] [--sketch] [--weights PATH]
+
+Each line: the guesses (calibrated percentages), then "garment" or "NOT a garment" with the garment
+score and its threshold (nin/garment.py); weights never calibrated print no verdict.
 """
 import argparse
 import sys
 
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.preprocess import PreprocessError, prepare_sketch_extent, prepare_upload_kind
 
 
 def main(argv=None):
@@ -25,14 +28,26 @@ def main(argv=None):
     failed = 0
     for path in args.images:
         try:
-            x = (prepare_sketch if args.sketch else prepare_upload)(path)
+            if args.sketch:
+                (x, extent), kind = prepare_sketch_extent(path), "drawing"
+            else:
+                (x, kind), extent = prepare_upload_kind(path), None
         except PreprocessError as e:
             print(f"{path}: error: {e}")
             failed += 1
             continue
-        guesses = top_k(clf.predict(x[None])[0], args.top_k)
-        print(f"{path}: " + ", ".join(f"{name} {p:.1%}" for name, p in guesses.items()))
+        probs, maps = clf.forward(x[None])
+        guesses = top_k(probs[0], args.top_k)
+        print(f"{path}: " + ", ".join(f"{name} {p:.1%}" for name, p in guesses.items()) + verdict_text(clf.assess(x, maps[0], kind, extent)))
     return 1 if failed else 0
+
+
+def verdict_text(found):
+    """' | garment (garment score +12.30 ...)', ' | NOT a garment: why (...)', or '' without a fitted check."""
+    if found is None:
+        return ""
+    verdict = "garment" if found["is_garment"] else f"NOT a garment: {found['reason']}"
+    return f" | {verdict} (garment score {found['score']:+.2f}, 0 or more looks like a garment; {found['kind']} path)"
 
 
 if __name__ == "__main__":

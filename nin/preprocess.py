@@ -360,23 +360,39 @@ def prepare_upload(src):
     """Photo / file / array -> 28x28 float32 in [0, 1], garment bright on black.
 
     A line drawing saved as a file takes the Draw tab's path (strokes thickened), a photo the photo path."""
-    return upload_steps(src)[0]
+    return _upload(src)[0]
 
 
-def upload_steps(src):
-    """(the 28x28 image, what the pipeline kept: the photo with what it cut away faded, RGB uint8)."""
+def prepare_upload_kind(src):
+    """(the 28x28 image, "drawing" if it took the Draw tab's path, else "photo"): the garment check
+    (nin/garment.py) compares each kind with its own statistics."""
+    x28, _, _, _, drawn = _upload(src)
+    return x28, "drawing" if drawn else "photo"
+
+
+def _upload(src):
+    """(28x28 image, the decoded image, its foreground, its alpha or None, whether it is a line drawing)."""
     img = open_image(src)
     if img.width < 2 or img.height < 2:
         raise PreprocessError(f"The image is only {img.width}x{img.height} pixels; upload a real photo or drawing.")
     fg, alpha, cut = _foreground(img)
-    if is_line_drawing(fg):
+    drawn = is_line_drawing(fg)
+    if drawn:
         x28 = center_28(fg, stroke_px=STROKE_PX)
     else:
         fg = one_garment(fg)
         x28 = center_28(fg)
         if cut:
             x28 = match_brightness(x28)
-    return x28, kept_view(img, fg if alpha is None else np.minimum(alpha, fg > FOREGROUND))
+    return x28, img, fg, alpha, drawn
+
+
+def upload_steps(src):
+    """(the 28x28 image, what the pipeline kept: the photo with what it cut away faded, RGB uint8,
+    "drawing" or "photo": the pipeline's path)."""
+    x28, img, fg, alpha, drawn = _upload(src)
+    return (x28, kept_view(img, fg if alpha is None else np.minimum(alpha, fg > FOREGROUND)),
+            "drawing" if drawn else "photo")
 
 
 def kept_view(img, kept):
@@ -466,7 +482,15 @@ STROKE_PX = 1.6  # drawn lines end up about as wide as the outlines the model wa
 
 def prepare_sketch(value):
     """Sketchpad value (dict, image or path) -> 28x28 float32 in [0, 1]."""
+    return prepare_sketch_extent(value)[0]
+
+
+def prepare_sketch_extent(value):
+    """(the 28x28 image, the drawing's longer side over the canvas's: how big it was drawn, which the
+    28x28 no longer shows; the garment check (nin/garment.py) calls a tiny scribble no garment)."""
     strokes = sketch_strokes(value)
     if strokes.max() < FOREGROUND:
         raise PreprocessError("Draw something first: the canvas is empty.")
-    return center_28(strokes, stroke_px=STROKE_PX)
+    x28 = center_28(strokes, stroke_px=STROKE_PX)
+    y0, y1, x0, x1 = _garment_box(strokes)  # center_28 found one
+    return x28, max(y1 - y0, x1 - x0) / max(strokes.shape)

@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 
 from nin import websafety
-from nin.preprocess import PreprocessError, prepare_sketch, prepare_upload
+from nin.preprocess import PreprocessError, prepare_sketch, prepare_sketch_extent, prepare_upload, prepare_upload_kind
 
 READ_FAILED = "This image could not be processed; try another PNG or JPEG."
 MODEL_FAILED = "The classifier failed on this request; please try again."
@@ -44,8 +44,14 @@ def upload28(image):
     return prepared(lambda v: prepare_upload(websafety.local_path(v) if v is not None else None), image)
 
 
+def upload28_kind(image):
+    """(28x28, "photo" or "drawing": the pipeline's path, for the garment check)."""
+    return prepared(lambda v: prepare_upload_kind(websafety.local_path(v) if v is not None else None), image)
+
+
 def upload_steps28(image):
-    """(the 28x28 image, what the pipeline kept as RGB) for an uploaded file, or gr.Error with one sentence."""
+    """(the 28x28 image, what the pipeline kept as RGB, its path) for an uploaded file, or gr.Error
+    with one sentence."""
     from nin.preprocess import upload_steps
 
     return prepared(lambda v: upload_steps(websafety.local_path(v) if v is not None else None), image)
@@ -66,6 +72,11 @@ def sketch_sources(sketch):
 def sketch28(sketch):
     """A drawing (the sketchpad's value) -> the 28x28 image, or gr.Error with one sentence."""
     return prepared(lambda v: prepare_sketch(sketch_sources(v)), sketch)
+
+
+def sketch28_extent(sketch):
+    """(28x28, how big it was drawn on the canvas, for the garment check)."""
+    return prepared(lambda v: prepare_sketch_extent(sketch_sources(v)), sketch)
 
 
 def output_file(rgb, compress_level=6):

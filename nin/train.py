@@ -278,8 +278,11 @@ def join_parent(meta, parent):
                 total_train_seconds=round(sum(history["epoch_s"]), 1))
 
 
-def plot_history(history, path, stages=None):
-    """The seed's figure: train loss, train acc and test acc against epoch, stage boundaries marked."""
+def plot_history(history, path, stages=None, val_label="test acc"):
+    """The seed's figure (d2l's train_ch6): train loss, train acc and the held-out accuracy against
+    epoch, stage boundaries marked. `val_label` says which images that accuracy is on: d2l plots the
+    test set; runs that hold out the validation split plot that split, keeping the test set for the
+    one final report."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -289,7 +292,7 @@ def plot_history(history, path, stages=None):
     ax.plot(epochs, history["loss"], "o-", ms=3, label="train loss")
     ax.plot(epochs, history["accuracy"], "s--", ms=3, label="train acc")
     if "val_accuracy" in history:
-        ax.plot(epochs, history["val_accuracy"], "^-.", ms=3, label="test acc")
+        ax.plot(epochs, history["val_accuracy"], "^-.", ms=3, label=val_label)
     end = 0
     for k, (size, n) in enumerate(stages or []):
         ax.axvspan(end + 0.5, end + n + 0.5, alpha=0.05 + 0.07 * (k % 2), color="grey")
@@ -484,7 +487,8 @@ def main(argv=None):
         meta = join_parent(meta, weights.read_metadata(args.init))
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
     (out / f"{stem}.history.json").write_text(json.dumps(meta["history"], indent=1))
-    plot_history(meta["history"], out / f"{stem}_curves.png", [(s["image_size"], s["epochs"]) for s in meta["stages"]])
+    plot_history(meta["history"], out / f"{stem}_curves.png", [(s["image_size"], s["epochs"]) for s in meta["stages"]],
+                 val_label="validation acc" if held_out else "test acc")
     from nin.plots import plot_confusion
     plot_confusion(m["confusion"], out / f"{stem}_confusion.png")
     print(f"wrote {out / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")

@@ -1,7 +1,8 @@
 """The public API, through gradio_client, against the real app on loopback.
 
 /predict_upload and /predict_sketch answer with the Label value alone; /explain_upload and
-/explain_sketch with the Label value and the two pictures; the page's own events are private."""
+/explain_sketch with the Label value, the two pictures and the garment check (docs/garment_score.md);
+the page's own events are private."""
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -31,8 +32,9 @@ def test_predict_upload_gets_known_test_images_right(client, name):
 
 def test_explain_upload_gives_the_pictures_and_the_same_label(client):
     path = handle_file(example("0018_bag"))
-    label, seen, cam = client.predict(path, 3, api_name="/explain_upload")
+    label, seen, cam, garment = client.predict(path, 3, api_name="/explain_upload")
     assert label == client.predict(path, 3, api_name="/predict_upload")
+    assert garment["verdict"] == "garment" and garment["is_garment"] is True and garment["kind"] == "photo"
     seen, cam = np.asarray(Image.open(seen)), np.asarray(Image.open(cam))
     assert seen.shape[:2] == (224, 224) and cam.shape == (224, 224, 3)
     assert seen.std() > 10 and cam.std() > 10  # real pictures, not blank squares
@@ -63,7 +65,8 @@ def test_predict_sketch_on_a_drawn_trouser_outline(client, tmp_path, test_split)
     layer = as_drawing(x[trouser] / 255.0, np.random.default_rng(0), filled=True)
     label = client.predict(sketch_files(tmp_path, layer), 3, api_name="/predict_sketch")
     assert isinstance(label, dict) and label["label"] == "Trouser"
-    explained, seen, cam = client.predict(sketch_files(tmp_path, layer), 3, api_name="/explain_sketch")
+    explained, seen, cam, garment = client.predict(sketch_files(tmp_path, layer), 3, api_name="/explain_sketch")
+    assert garment["kind"] == "drawing" and garment["verdict"] in ("garment", "not a garment")
     assert explained == label
     assert np.asarray(Image.open(seen)).shape[:2] == (224, 224) and np.asarray(Image.open(cam)).shape == (224, 224, 3)
 
@@ -90,4 +93,4 @@ def test_api_lists_exactly_the_public_endpoints(client):
     for name in ("/predict_upload", "/predict_sketch"):
         assert [r["component"] for r in endpoints[name]["returns"]] == ["Label"]
     for name in ("/explain_upload", "/explain_sketch"):
-        assert [r["component"] for r in endpoints[name]["returns"]] == ["Label", "Image", "Image"]
+        assert [r["component"] for r in endpoints[name]["returns"]] == ["Label", "Image", "Image", "Json"]

@@ -131,7 +131,7 @@ def test_an_open_outline_stays_as_drawn():
 def test_a_photo_shows_what_the_pipeline_kept(test_split):
     x, _ = test_split
     photo = photo_of(x[0], backgrounds()["striped"])
-    x28, kept = upload_steps(photo)
+    x28, kept, kind = upload_steps(photo)
     assert kept.dtype == np.uint8 and kept.shape[2] == 3
     corner = kept[:20, :20].astype(float)
     middle = kept[kept.shape[0] // 2 - 10:kept.shape[0] // 2 + 10, kept.shape[1] // 2 - 10:kept.shape[1] // 2 + 10]

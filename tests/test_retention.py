@@ -111,7 +111,7 @@ def test_files_are_deleted_and_the_app_still_answers(tmp_path):
         assert f"Images are deleted from this server after {DELETE_AFTER} seconds and never leave it." in config
         client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
         photo = garment_png(tmp_path / f"photo-{os.getpid()}.png", 1)
-        label, seen, cam = client.predict(handle_file(photo), 3, api_name="/explain_upload")
+        label, seen, cam, _ = client.predict(handle_file(photo), 3, api_name="/explain_upload")
         layer = np.zeros((400, 400, 4), np.uint8)
         layer[80:320, 150:190, 3] = layer[80:130, 150:300, 3] = 255
         Image.fromarray(layer, "RGBA").save(tmp_path / f"layer-{os.getpid()}.png")
@@ -130,7 +130,7 @@ def test_files_are_deleted_and_the_app_still_answers(tmp_path):
         assert not [f for f in folders if f.exists()], "their empty folders were left behind"
 
         # still answering, pictures included (the same pictures again: they are written anew)
-        label2, seen2, cam2 = client.predict(handle_file(photo), 3, api_name="/explain_upload")
+        label2, seen2, cam2, _ = client.predict(handle_file(photo), 3, api_name="/explain_upload")
         assert label2 == label
         assert np.asarray(Image.open(seen2)).shape[:2] == (224, 224)
         assert len(list((cache / websafety.OUTPUTS_FOLDER).glob("*.png"))) == 2
