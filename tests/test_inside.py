@@ -87,17 +87,21 @@ def test_class_map_means_are_the_logits_and_the_chart_is_the_guesses(name, app_m
         assert view.probs[k] == pytest.approx(label[c], abs=1e-9), c
     top = sorted(label, key=label.get, reverse=True)[:3]
     assert view.pictures()[-1][1].endswith(", ".join(f"{c} {label[c]:.1%}" for c in top))
-    # the layer model is the same network as the Guesses' int8 runtime (not a stale export)
-    fp32 = np.exp(view.logits - view.logits.max())
+    # the layer model is the same network as the Guesses' int8 runtime (not a stale export); the
+    # Guesses divide the logits by the weights' temperature (calibrated percentages)
+    t = models.get(None).classifier.temperature
+    fp32 = np.exp((view.logits - view.logits.max()) / t)
     fp32 /= fp32.sum()
     assert np.argmax(fp32) == np.argmax(view.probs)
     assert np.abs(fp32 - view.probs).max() < 0.1
 
 
 def test_under_keras_the_chart_is_the_softmax_of_the_class_map_means(keras_models):
-    _, views = keras_models
+    models, views = keras_models
     view = views.view(image("0018_bag"), "your upload")
-    z = np.exp(view.class_map_means - view.class_map_means.max())
+    t = models.get(None).classifier.temperature  # calibrated: softmax(logits / temperature)
+    assert t != 1.0
+    z = np.exp((view.class_map_means - view.class_map_means.max()) / t)
     np.testing.assert_allclose(view.probs, z / z.sum(), atol=1e-5)
 
 

@@ -57,12 +57,21 @@ def test_evaluate_cli_prints_json_last(smoke_run):
     assert "confusion matrix" in r.stdout and "Ankle boot" in r.stdout
 
 
-def test_d2l_recipe_runs(tmp_path):
+def test_d2l_recipe_runs_and_writes_the_seeds_figure_per_epoch(tmp_path):
+    """A smoke run of the seed's recipe: the per-epoch history d2l's train_ch6 figure is drawn from,
+    and the figure itself (checkpoints in tmp_path, never in the user's default folder)."""
     from nin import train
 
-    meta = train.main(["--recipe", "d2l", "--limit", "128", "--epochs", "1", "--out", str(tmp_path), "--verbose", "0"])
+    meta = train.main(["--recipe", "d2l", "--limit", "128", "--epochs", "2", "--image-size", "96", "--out", str(tmp_path),
+                       "--checkpoint-dir", str(tmp_path / "ckpt"), "--verbose", "0"])
     assert meta["config"]["lr"] == 0.1 and meta["config"]["batch_size"] == 128 and not meta["config"]["bn"]
     assert (tmp_path / "nin_d2l.weights.h5").is_file()
+    history = meta["history"]
+    for key in ("loss", "accuracy", "val_accuracy"):  # train loss, train acc, held-out acc: one per epoch
+        assert len(history[key]) == 2 and all(np.isfinite(history[key])), (key, history[key])
+    assert json.loads((tmp_path / "nin_d2l.history.json").read_text())["loss"] == history["loss"]
+    from PIL import Image
+    assert Image.open(tmp_path / "nin_d2l_curves.png").size[0] > 300
 
 
 def test_augmentation_keeps_shape_range_and_changes_images():
