@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 from nin import calibration, garment
-from nin.data import CLASS_NAMES
 from nin.weights import DEFAULT_WEIGHTS, ROOT, atomic_write, metadata_path, read_metadata
 
 DEFAULT_REALWORLD = ROOT.parent / "shared" / "realworld"
@@ -351,21 +350,10 @@ def data_sizes():
     return COUNTS
 
 
-def default_runtime(weights):
-    from nin.inference import APP_RUNTIME, Classifier
-    from nin.weights import WeightsError
-
-    try:
-        return Classifier(weights, APP_RUNTIME), APP_RUNTIME
-    except WeightsError as e:
-        print(f"note: {e} Calibrating with the keras runtime.", file=sys.stderr)
-        return Classifier(weights, "keras"), "keras"
-
-
 def main(argv=None):
     import logging
 
-    from nin.inference import RUNTIMES, Classifier
+    from nin.inference import RUNTIMES, app_classifier
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
@@ -383,7 +371,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     log = lambda *a: print(*a, flush=True)
     weights = Path(args.weights)
-    clf, runtime = (Classifier(weights, args.runtime), args.runtime) if args.runtime else default_runtime(weights)
+    clf = app_classifier(weights, args.runtime)  # the app's: int8 where its export is current, else keras
+    runtime = clf.runtime
     realworld = Path(args.realworld) if args.realworld != "none" else None
     if realworld is not None and not (realworld / "manifest.json").is_file() and not (realworld / "photos").is_dir():
         log(f"warning: no real-world set at {realworld}: thresholds rest on the validation split alone")

@@ -54,12 +54,8 @@ class Models:
             self.paths = {"modern": str(DEFAULT_WEIGHTS)}  # load_net will say it is missing
         default = next((l for l, p in self.paths.items() if Path(p) == DEFAULT_WEIGHTS), None)
         self.default = default or next(iter(self.paths))
-        self.models = {label: BatchingClassifier(self._classifier(path, runtime), max_batch_size)
+        self.models = {label: BatchingClassifier(app_classifier(path, runtime), max_batch_size)
                        for label, path in self.paths.items()}
-
-    @staticmethod
-    def _classifier(path, runtime):
-        return app_classifier(path, runtime)
 
     def get(self, label):
         return (self.models.get(label) if isinstance(label, str) else None) or self.models[self.default]
@@ -105,7 +101,7 @@ def top_line(label_value, verdict=""):
 def _shown(explained, lang=i18n.EN):
     label, seen, cam, garment = explained
     label = i18n.label(label, lang)
-    verdict = i18n.NOT_A_GARMENT[lang] if verdict_line(garment) else ""
+    verdict = verdict_line(garment, lang)
     return label, top_line(label, verdict), seen, cam, verdict
 
 
@@ -128,9 +124,9 @@ def garment_value(classifier, image28, class_maps, kind="photo", extent=None):
             "reason": found["reason"], "kind": found["kind"], "temperature": round(classifier.temperature, 4)}
 
 
-def verdict_line(garment):
+def verdict_line(garment, lang=i18n.EN):
     """The line above the Guesses: the sentence when the check says 'not a garment', else nothing."""
-    return NOT_A_GARMENT if garment and garment.get("is_garment") is False else ""
+    return i18n.NOT_A_GARMENT[lang] if garment and garment.get("is_garment") is False else ""
 
 
 # The public API: the Label value only (no pictures to encode and download).

@@ -3,7 +3,9 @@
 The model is the seed network behind a 28->224 resize, compiled once and called directly
 (not model.predict, whose per-call overhead is tens of milliseconds).
 """
+import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -83,9 +85,6 @@ class LiteRTForward:
 def app_classifier(weights_path, runtime=None):
     """What the app serves: the runtime asked for, or by default int8 where its export is up to date,
     else Keras (one log line says why)."""
-    import logging
-    from pathlib import Path
-
     if runtime or not Path(weights_path).is_file():  # a missing file: let the keras loader say so
         return Classifier(weights_path, runtime or "keras")
     try:

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import shutil
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -61,13 +60,9 @@ def test_ece_of_a_perfectly_calibrated_toy_is_small():
 @pytest.fixture(scope="module")
 def clf():
     """The shipped weights on the app's default runtime (Keras where the int8 export is stale)."""
-    from nin.inference import APP_RUNTIME, Classifier
-    from nin.weights import WeightsError
+    from nin.inference import app_classifier
 
-    try:
-        return Classifier(DEFAULT_WEIGHTS, APP_RUNTIME)
-    except WeightsError:
-        return Classifier(DEFAULT_WEIGHTS, "keras")
+    return app_classifier(DEFAULT_WEIGHTS)
 
 
 def test_classifier_applies_the_shipped_temperature_without_changing_the_ranking(clf, test_split):
