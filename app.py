@@ -6,6 +6,7 @@ its architecture and its model card. Wiring only: the work is done in nin/demo.p
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import gradio as gr
 
@@ -41,6 +42,9 @@ SELECT_BRUSH = """() => {
   };
   pick(100);
 }"""
+
+# The live Draw tab: the page's own copy of the strokes, sent after every stroke (docs/app.md).
+LIVE_DRAWING = (Path(__file__).parent / "nin" / "live_drawing.js").read_text()
 
 
 def guesses(prefix):
@@ -96,6 +100,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                             label=T("sketch"), type="filepath", image_mode="RGBA",
                             canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                             eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
+                        sketch_live = gr.Textbox(visible="hidden", elem_id="sketch-live")  # filled by LIVE_DRAWING
                         sketch_top = top_line("sketch-top1")
                         sketch_button = gr.Button(T("predict"), variant="primary")
                         sketch_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
@@ -160,10 +165,13 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
 
         sketch_button.click(fn(demo.show_sketch, models), sketch_in, sketch_shown, **page)
         upload_button.click(fn(demo.show_upload, models), upload_in, upload_shown, **page)
-        # The editor's live value is only an id until Gradio's own preprocess fetches the layers; the
-        # files that preprocess writes are handed to delete_cache.
-        sketch.change(websafety.track_cache_files(sketch, demo.quietly(fn(demo.show_sketch, models))),
-                      sketch_in, sketch_shown, **dict(live, preprocess=True))
+        # After every stroke the page's script sends the strokes themselves (LIVE_DRAWING), well before
+        # the Sketchpad's value: that answer is the live one, and the Sketchpad's change event answers
+        # only when the script could not copy the strokes. The editor's value is only an id until
+        # Gradio's own preprocess fetches the layers; the files that preprocess writes go to delete_cache.
+        sketch_live.change(demo.quietly(fn(demo.show_live, models)), [sketch_live, top_k, weights], sketch_shown, **live)
+        sketch.change(websafety.track_cache_files(sketch, fn(demo.sketch_changed, models)),
+                      sketch_in + [sketch_live, last_image], sketch_shown + [last_image], **dict(live, preprocess=True))
         upload.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
         for control in (top_k, weights):
             control.change(demo.quietly(fn(demo.show_sketch, models)), sketch_in, sketch_shown, **live)
@@ -172,12 +180,12 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(demo.architecture_rows, None, arch_table, api_visibility="private")  # in the page's language
         app.load(None, js=SELECT_BRUSH)
+        app.load(None, js=LIVE_DRAWING)
 
         # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
         # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
         quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
-        sketch.change(websafety.track_cache_files(sketch, inside.remember_sketch), [sketch, last_image], last_image,
-                      preprocess=True, **quiet)
+        sketch_live.change(inside.remember_live, [sketch_live, last_image], last_image, **quiet)  # the Sketchpad's: above
         upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
         inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
         inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],

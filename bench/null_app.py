@@ -3,7 +3,7 @@
     python bench/null_app.py --port 7870              # /predict_upload answers a fixed Label value
     python bench/null_app.py --port 7870 --pictures   # ... and two 224x224 PNGs, as /explain_upload does
     python bench/null_app.py --port 7870 --sketchpad  # a page: the app's Sketchpad, whose change event
-                                                      # returns a fixed Label (the live drawing's floor)
+                                                      # returns a Label (the live drawing's floor)
 """
 import argparse
 import os
@@ -51,15 +51,17 @@ def main():
 
 def sketchpad_app(port):
     """The floor of the live Draw tab: app.py's Sketchpad (same settings, same ids) and a change event
-    that does nothing but return a fixed Label, as app.py's live event is wired (Gradio's preprocess
+    that does nothing but return a Label (its first value a hundredth
+    up or down, so that the page shows each answer arrive), as app.py's live event is wired (Gradio's preprocess
     on, always_last, progress hidden)."""
     with gr.Blocks() as app:
         sketch = gr.Sketchpad(type="filepath", image_mode="RGBA", canvas_size=(400, 400), layers=False,
                               brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
                               eraser=gr.Eraser(default_size=16), elem_id="sketch")
         label = gr.Label(elem_id="sketch-label")
-        sketch.change(lambda value: LABEL, sketch, label, trigger_mode="always_last", show_progress="hidden",
-                      concurrency_limit=16)
+        answers = iter(range(1 << 62))  # each answer differs a little, so the page shows when it arrived
+        sketch.change(lambda value: {**LABEL, "T-shirt/top": 0.7 - 0.01 * (next(answers) % 2)}, sketch, label,
+                      trigger_mode="always_last", show_progress="hidden", concurrency_limit=16)
     app.queue(max_size=256).launch(server_name="127.0.0.1", server_port=port, quiet=True)
 
 

@@ -25,7 +25,7 @@ from nin import i18n, websafety
 from nin.architecture import layer_rows
 from nin.inference import BatchingClassifier, app_classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
-from nin.serving import sketch28_extent as _sketch28_extent, upload28_kind as _upload28_kind, upload_steps28
+from nin.serving import LIVE_OFF, LIVE_PREFIX, live28_extent, sketch28_extent as _sketch28_extent, upload28_kind as _upload28_kind, upload_steps28
 from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
@@ -172,6 +172,34 @@ def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None, request: gr
     lang = i18n.page_language(request)
     with i18n.errors_in(lang):
         return _shown(explain_sketch(models, sketch, k, weights_label), lang)
+
+
+def show_live(models, drawing, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+    """The Draw tab's answer after every stroke: the page's script sends the strokes as drawn
+    (nin/live_drawing.js), a second before the Sketchpad's own value arrives. '' (a cleared canvas)
+    clears the answer; LIVE_OFF (strokes it cannot copy, such as the eraser's) leaves it to the
+    Sketchpad's change event."""
+    if not drawing:
+        return SHOWN_NOTHING
+    if drawing == LIVE_OFF:
+        return tuple(gr.skip() for _ in SHOWN_NOTHING)
+    lang = i18n.page_language(request)
+    with i18n.errors_in(lang):
+        image28, extent = live28_extent(drawing)
+        return _shown(_explained(models, image28, k, weights_label, "drawing", extent), lang)
+
+
+def sketch_changed(models, sketch, k=DEFAULT_TOP_K, weights_label=None, live="", last=None, request: gr.Request = None):
+    """The Sketchpad's change event: the answer for its value and the drawing remembered for the inside
+    view, unless the live drawing (show_live) already gave both for these very strokes: an answer
+    that arrives a second later could be for an older drawing than the live one. The page's script
+    sends LIVE_OFF instead when it cannot copy the strokes (eraser, brush size, pan). One event for
+    both: each event with the Sketchpad as input uploads its layers again."""
+    if isinstance(live, str) and live.startswith(LIVE_PREFIX):
+        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 1))
+    from nin.inside import remember_sketch
+
+    return (*quietly(show_sketch)(models, sketch, k, weights_label, request), remember_sketch(sketch, last))
 
 
 def bind(fn, *args):

@@ -412,6 +412,12 @@ def _sketch28(sketch):
     return sketch28(sketch)
 
 
+def _live28(drawing):
+    from nin.serving import live28_extent
+
+    return live28_extent(drawing)[0]
+
+
 def inside_upload(views, image, weights_label=None, request: gr.Request = None):
     """/inside_upload: the gallery for an uploaded image (captions in the page's language; English
     for API clients)."""
@@ -440,6 +446,7 @@ def _remember(prepare, source):
 
 remember_sketch = _remember(_sketch28, "your drawing")
 remember_upload = _remember(_upload28, "your upload")
+remember_live = _remember(lambda drawing: _live28(drawing), "your drawing")  # the Draw tab's live strokes
 
 
 def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):

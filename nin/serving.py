@@ -5,6 +5,8 @@ pictures written once into Gradio's cache.
 
 Gradio is imported only when an error is raised, so importing this module stays cheap.
 """
+import base64
+import binascii
 import hashlib
 import io
 import logging
@@ -77,6 +79,26 @@ def sketch28(sketch):
 def sketch28_extent(sketch):
     """(28x28, how big it was drawn on the canvas, for the garment check)."""
     return prepared(lambda v: prepare_sketch_extent(sketch_sources(v)), sketch)
+
+
+LIVE_PREFIX = "data:image/png;base64,"  # what the page's script sends (nin/live_drawing.js) ...
+LIVE_OFF = "sketchpad"  # ... or this, when it cannot copy the strokes: the Sketchpad's own event answers
+LIVE_MAX_CHARS = 2 * 1024 * 1024  # a 400x400 PNG of strokes is a few kB
+
+
+def live_png(text):
+    """The Draw tab's live drawing, a PNG data URL made by the page's script, -> its PNG bytes."""
+    if not isinstance(text, str) or not text.startswith(LIVE_PREFIX) or len(text) > LIVE_MAX_CHARS:
+        raise PreprocessError("The live drawing was not a PNG drawing; press Predict instead.")
+    try:
+        return base64.b64decode(text[len(LIVE_PREFIX):], validate=True)
+    except (binascii.Error, ValueError):
+        raise PreprocessError("The live drawing was damaged in transit; press Predict instead.") from None
+
+
+def live28_extent(text):
+    """(28x28, how big it was drawn) for the live drawing: the Sketchpad's own pipeline on the strokes."""
+    return prepared(lambda v: prepare_sketch_extent(live_png(v)), text)
 
 
 def output_file(rgb, compress_level=6):
