@@ -26,6 +26,9 @@ CSS = """
 @media (min-width: 769px) { .top-line { display: none !important; } }
 .picture-title p { margin: 0; font-weight: 600; }
 .whole-picture img { image-rendering: pixelated; }
+/* Gradio 6.31 still draws its seconds counter over an event's outputs for a moment with
+   show_progress="hidden" (the live events'); over the guesses it reads as part of the answer */
+[id^="sketch-"] .progress-text, [id^="upload-"] .progress-text { display: none !important; }
 .whole-picture .icon-button-wrapper { display: none !important; }  /* empty (buttons=[]), but over the corner */
 #inside-gallery .thumbnail-item { display: flex; flex-direction: column; height: auto; aspect-ratio: auto; }
 #inside-gallery .thumbnail-item img { aspect-ratio: 1; height: auto; flex: none; }
