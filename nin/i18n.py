@@ -191,6 +191,8 @@ ERRORS = [
      r"图像只有 \1×\2 像素；请上传真正的照片或画。"),
     (r"Draw something first\.", "请先画点什么。"),
     (r"Draw something first: the canvas is empty\.", "请先画点什么：画布是空的。"),
+    (r"The live drawing was not a PNG drawing; press Predict instead\.", "实时画图的数据不是 PNG 图；请改按“预测”。"),
+    (r"The live drawing was damaged in transit; press Predict instead\.", "实时画图的数据在传输中损坏；请改按“预测”。"),
     (r"Images must be uploaded, not given as a URL\.", "图像必须上传，不能以网址给出。"),
     (r"The input is not an uploaded file; upload an image\.", "输入不是上传的文件；请上传一张图像。"),
     (r"That file is not available to this app; upload it instead\.", "本应用无法访问这个文件；请改为上传它。"),

@@ -81,6 +81,7 @@ def _messages(path, calls):
 def test_every_error_sentence_on_the_page_has_a_chinese_translation():
     sentences = (_messages(ROOT / "nin" / "preprocess.py", {"PreprocessError"})
                  | _messages(ROOT / "nin" / "websafety.py", {"Refused", "Error"})
+                 | _messages(ROOT / "nin" / "serving.py", {"PreprocessError"})  # the live drawing's
                  | {demo.READ_FAILED, demo.MODEL_FAILED})
     assert len(sentences) > 15 and "Draw something first." in sentences
     missing = [s for s in sentences if not CJK.search(i18n.error(s, i18n.ZH))]
@@ -110,6 +111,8 @@ def test_bind_leaves_the_request_parameter_visible_to_gradio():
     from gradio.helpers import special_args
 
     for fn, inputs in [(demo.bind(demo.show_sketch, "models"), ["s", 3, "w"]),
+                       (demo.quietly(demo.bind(demo.show_live, "models")), ["png", 3, "w"]),
+                       (demo.bind(demo.sketch_changed, "models"), ["s", 3, "w", "live", "last"]),
                        (demo.quietly(demo.bind(demo.show_sketch, "models")), ["s", 3, "w"]),
                        (demo.bind(inside.inside_last, "views"), ["last", "w", False]),
                        (demo.bind(inside.inside_refresh, "views"), ["last", "w"]),

@@ -1,0 +1,93 @@
+"""The live Draw tab's server side (app.py LIVE_DRAWING, demo.show_live, demo.sketch_changed): the
+strokes the page's script sends give the answer the Sketchpad's value gives; a cleared canvas clears
+it; strokes the script cannot copy leave it to the Sketchpad; a bad value is one sentence. No
+browser here: tests/test_browser_live.py drives the page itself."""
+import base64
+import io
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from nin import demo, serving
+from nin.preprocess import PreprocessError
+
+TROUSER = [(120, 60), (280, 60), (300, 340), (220, 340), (200, 140), (180, 340), (100, 340), (120, 60)]
+
+
+def strokes_png(points=TROUSER, width=12):
+    """Black strokes on a transparent 400x400 canvas, as the page's script and the Sketchpad's layer draw them."""
+    img = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line(points, fill=(0, 0, 0, 255), width=width, joint="curve")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return img, buf.getvalue()
+
+
+def data_url(png):
+    return serving.LIVE_PREFIX + base64.b64encode(png).decode()
+
+
+@pytest.fixture(scope="module")
+def models():
+    return demo.Models()
+
+
+def test_the_live_strokes_give_the_sketchpads_answer(models, tmp_path):
+    layer, png = strokes_png()
+    path = tmp_path / "layer.png"
+    layer.save(path)
+    live = demo.show_live(models, data_url(png), 3, None)
+    # the Sketchpad's own value for the same strokes, through the pipeline the API uses
+    x28, extent = serving.live28_extent(data_url(png))
+    from nin.preprocess import prepare_sketch_extent
+    y28, extent_sketchpad = prepare_sketch_extent({"background": None, "layers": [str(path)], "composite": None})
+    assert np.array_equal(x28, y28) and extent == pytest.approx(extent_sketchpad)
+    label, top, seen, cam, verdict = live
+    assert next(iter(label)) == "Trouser" and top.startswith("**Trouser**")
+    assert seen.endswith(".png") and cam.endswith(".png") and verdict == ""
+    assert label == demo.top_k(demo._forward(models, y28, None)[0], 3)
+
+
+def test_a_cleared_canvas_clears_and_uncopied_strokes_leave_the_answer_alone(models):
+    assert demo.show_live(models, "", 3, None) == demo.SHOWN_NOTHING
+    kept = demo.show_live(models, serving.LIVE_OFF, 3, None)
+    assert len(kept) == len(demo.SHOWN_NOTHING) and all(isinstance(v, type(gr.skip())) for v in kept)
+
+
+def test_the_sketchpads_event_answers_only_when_the_live_copy_did_not(models, monkeypatch, tmp_path):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the Sketchpad's files live in Gradio's cache
+    layer, png = strokes_png()
+    path = tmp_path / "layer.png"
+    layer.save(path)
+    sketch = {"background": None, "layers": [str(path)], "composite": None}
+    skipped = demo.sketch_changed(models, sketch, 3, None, data_url(png), None)
+    assert len(skipped) == 6 and all(isinstance(v, type(gr.skip())) for v in skipped)
+    for live in ("", serving.LIVE_OFF):  # cleared, or the eraser was used: the Sketchpad answers and remembers
+        label, top, seen, cam, verdict, last = demo.sketch_changed(models, sketch, 3, None, live, None)
+        assert next(iter(label)) == "Trouser" and last["source"] == "your drawing"
+        assert np.asarray(last["image28"]).shape == (28, 28)
+
+
+@pytest.mark.parametrize("value, says", [
+    ("data:image/jpeg;base64,AAAA", "not a PNG drawing"),
+    (serving.LIVE_PREFIX + "not base64!", "damaged in transit"),
+    (serving.LIVE_PREFIX + "A" * serving.LIVE_MAX_CHARS, "not a PNG drawing"),
+    (12, "not a PNG drawing"),
+])
+def test_a_bad_live_value_is_one_sentence(value, says):
+    with pytest.raises(PreprocessError, match=says):
+        serving.live_png(value)
+    with pytest.raises(gr.Error, match=says):
+        serving.live28_extent(value)
+
+
+def test_a_live_png_that_is_no_drawing_says_so():
+    blank = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    buf = io.BytesIO()
+    blank.save(buf, "PNG")
+    with pytest.raises(gr.Error, match="Draw something first"):
+        serving.live28_extent(data_url(buf.getvalue()))
+    with pytest.raises(gr.Error, match="not an image|could not be read|damaged"):
+        serving.live28_extent(data_url(b"\x89PNG\r\n\x1a\n" + b"0" * 40))
