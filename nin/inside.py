@@ -446,7 +446,7 @@ def _remember(prepare, source):
 
 remember_sketch = _remember(_sketch28, "your drawing")
 remember_upload = _remember(_upload28, "your upload")
-remember_live = _remember(lambda drawing: _live28(drawing), "your drawing")  # the Draw tab's live strokes
+remember_live = _remember(_live28, "your drawing")  # the Draw tab's live strokes
 
 
 def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):
