@@ -1,7 +1,7 @@
 """Gradio demo: draw or upload a garment, see NiN's top-k guesses, its class activation map,
 its architecture and its model card. Wiring only: the work is done in nin/demo.py.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH] [--runtime R] [--delete-after SECONDS]
+    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH | --weights-dir DIR] [--runtime R] [--delete-after SECONDS]
 """
 import argparse
 import os
@@ -91,6 +91,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
     views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
     with gr.Blocks(title=i18n.TITLE[i18n.EN], delete_cache=websafety.delete_cache(delete_after)) as app:
         last_image = gr.State(None)  # the last good drawing or upload, for the inside view
+        last_drawing = gr.State(None)  # the drawing the Draw tab answers for (None: none), for a new top-k or weights
         shown_by_button = gr.State(False)  # "Look inside" has drawn the view: opening the tab need not
         gr.Markdown(T("about"))
         with gr.Accordion(T("how_it_works"), open=False):
@@ -134,7 +135,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                 picture("arch.image", "arch-image", value=str(demo.ROOT / "docs" / "architecture.png"))
                 arch_button = gr.Button(T("arch.refresh"), size="sm")
             with gr.Tab(T("tab.model"), id="model"):
-                card = gr.Markdown()
+                card = gr.Markdown(elem_id="model-card")
                 with gr.Row():
                     with gr.Column():
                         curves = picture("model.curves", "model-curves")
@@ -142,8 +143,8 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         confusion = picture("model.confusion", "model-confusion")
         # Below the tabs, so that on a phone the drawing square comes right after the title.
         with gr.Row():
-            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2)
-            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1)
+            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2, elem_id="weights")
+            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1, elem_id="top-k")
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
         sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam, sketch_verdict]
@@ -174,12 +175,15 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         # Gradio's own preprocess fetches the layers; the files that preprocess writes go to delete_cache.
         sketch_live.change(demo.quietly(fn(demo.show_live, models)), [sketch_live, top_k, weights], sketch_shown, **live)
         sketch.change(websafety.track_cache_files(sketch, fn(demo.sketch_changed, models)),
-                      sketch_in + [sketch_live, last_image], sketch_shown + [last_image], **dict(live, preprocess=True))
+                      sketch_in + [sketch_live, last_image], sketch_shown + [last_image, last_drawing],
+                      **dict(live, preprocess=True))
         upload.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
-        for control in (top_k, weights):
-            control.change(demo.quietly(fn(demo.show_sketch, models)), sketch_in, sketch_shown, **live)
-            control.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
-        weights.change(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
+        # Another top-k or weights: one event for every tab (Gradio's page runs the events of one trigger
+        # one after another), from the remembered drawing rather than the Sketchpad's layers.
+        again_in = [last_drawing, upload, top_k, weights]
+        top_k.change(fn(demo.show_again, models), again_in, sketch_shown + upload_shown, **live)
+        weights.change(fn(demo.weights_changed, models, views), again_in + [last_image],
+                       sketch_shown + upload_shown + [card, curves, confusion, inside_gallery], **live)
         app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
         app.load(demo.architecture_rows, None, arch_table, api_visibility="private")  # in the page's language
         app.load(None, js=SELECT_BRUSH)
@@ -188,12 +192,11 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
         # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
         quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
-        sketch_live.change(inside.remember_live, [sketch_live, last_image], last_image, **quiet)  # the Sketchpad's: above
+        sketch_live.change(inside.remember_live, [sketch_live, last_image], [last_image, last_drawing], **quiet)  # the Sketchpad's: above
         upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
         inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
         inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
                           [inside_gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
-        weights.change(fn(inside.inside_refresh, views), [last_image, weights], api_visibility="private", **inside_out)
         sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
                             api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
         upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
@@ -220,6 +223,8 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     p.add_argument("--weights", help="serve only this .weights.h5 file (default: every file in weights/)")
+    p.add_argument("--weights-dir", metavar="DIR", help="serve every .weights.h5 file in DIR instead of weights/ "
+                   "(with its exports and metadata beside it)")
     p.add_argument("--runtime", choices=RUNTIMES,
                    help=f"how the network runs on the CPU (default: {APP_RUNTIME} where exported, else keras; "
                         "see bench/RESULTS.md)")
@@ -229,7 +234,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     websafety.limit_malloc_arenas()  # before any thread: memory stays flat under load
     try:
-        models = demo.Models(args.weights, args.runtime, args.max_batch_size)
+        models = demo.Models(args.weights, args.runtime, args.max_batch_size, args.weights_dir)
     except WeightsError as e:
         sys.exit(f"error: {e}")
     app = build(models, args.delete_after)

@@ -9,6 +9,7 @@ floor), explain_* (the Label value, the two pictures and the garment check: docs
 show_* (the page: also a one-line top guess, shown under the input on a phone, and the verdict line
 above the Guesses when the input looks like none of the ten garments).
 """
+import concurrent.futures
 import functools
 import inspect
 import logging
@@ -45,14 +46,16 @@ def clamp_top_k(k):
 class Models:
     """Every shipped weights file, loaded and warmed once at start-up, each behind a batcher."""
 
-    def __init__(self, weights=None, runtime=None, max_batch_size=16):
-        self.paths = available_weights()
+    def __init__(self, weights=None, runtime=None, max_batch_size=16, weights_dir=None):
+        folder = Path(weights_dir) if weights_dir else DEFAULT_WEIGHTS.parent
+        self.paths = available_weights(folder)
         if weights:
             label = read_metadata(weights).get("recipe", Path(weights).stem)
             self.paths = {f"{label} ({Path(weights).name})": str(weights)}
         elif not self.paths:
-            self.paths = {"modern": str(DEFAULT_WEIGHTS)}  # load_net will say it is missing
-        default = next((l for l, p in self.paths.items() if Path(p) == DEFAULT_WEIGHTS), None)
+            self.paths = {"modern": str(folder / DEFAULT_WEIGHTS.name)}  # load_net will say it is missing
+        # the menu opens on the modern file (the best one) wherever the folder is
+        default = next((l for l, p in self.paths.items() if Path(p).name == DEFAULT_WEIGHTS.name), None)
         self.default = default or next(iter(self.paths))
         self.models = {label: BatchingClassifier(app_classifier(path, runtime), max_batch_size)
                        for label, path in self.paths.items()}
@@ -196,10 +199,52 @@ def sketch_changed(models, sketch, k=DEFAULT_TOP_K, weights_label=None, live="",
     sends LIVE_OFF instead when it cannot copy the strokes (eraser, brush size, pan). One event for
     both: each event with the Sketchpad as input uploads its layers again."""
     if isinstance(live, str) and live.startswith(LIVE_PREFIX):
-        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 1))
+        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 2))
     from nin.inside import remember_sketch
 
-    return (*quietly(show_sketch)(models, sketch, k, weights_label, request), remember_sketch(sketch, last))
+    return (*quietly(show_sketch)(models, sketch, k, weights_label, request), *remember_sketch(sketch, last))
+
+
+# The parts of show_again / weights_changed run side by side: their forward passes share a batch
+# (BatchingClassifier) and the pictures are drawn while the other part waits for the network.
+_AGAIN = concurrent.futures.ThreadPoolExecutor(max_workers=6, thread_name_prefix="again")
+
+
+def _drawing_again(models, drawn, k, weights_label, lang):
+    if not drawn:
+        return SHOWN_NOTHING
+    with i18n.errors_in(lang):
+        return _shown(_explained(models, np.asarray(drawn["image28"], np.float32), k, weights_label,
+                                 "drawing", drawn["extent"]), lang)
+
+
+def _upload_again(models, upload, k, weights_label, request):
+    if upload is None:
+        return UPLOAD_SHOWN_NOTHING
+    try:
+        return show_upload(models, upload, k, weights_label, request)
+    except gr.Error:  # a bad file: what its own event showed stays
+        return tuple(gr.skip() for _ in UPLOAD_SHOWN_NOTHING)
+
+
+def show_again(models, drawn, upload, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+    """The Draw and Upload tabs' answers again, for another top-k or other weights, in one event:
+    the drawing as remembered (inside.remember_*: no upload of the Sketchpad's layers, no pipeline)
+    and the uploaded file through the pipeline. A bad upload keeps what its own event showed."""
+    drawing = _AGAIN.submit(_drawing_again, models, drawn, k, weights_label, i18n.page_language(request))
+    uploaded = _upload_again(models, upload, k, weights_label, request)
+    return (*drawing.result(), *uploaded)
+
+
+def weights_changed(models, views, drawn, upload, k=DEFAULT_TOP_K, weights_label=None, last=None,
+                    request: gr.Request = None):
+    """Every tab that depends on the weights, in one event (one request: Gradio's page runs the
+    events of one trigger one after another): both tabs' answers, the model card and the inside view."""
+    from nin.inside import inside_refresh
+
+    gallery = _AGAIN.submit(inside_refresh, views, last, weights_label, request)
+    return (*show_again(models, drawn, upload, k, weights_label, request), *model_card(models, weights_label, request),
+            gallery.result())
 
 
 def bind(fn, *args):

@@ -412,10 +412,16 @@ def _sketch28(sketch):
     return sketch28(sketch)
 
 
-def _live28(drawing):
+def _sketch28_extent(sketch):
+    from nin.serving import sketch28_extent
+
+    return sketch28_extent(sketch)
+
+
+def _live28_extent(drawing):
     from nin.serving import live28_extent
 
-    return live28_extent(drawing)[0]
+    return live28_extent(drawing)
 
 
 def inside_upload(views, image, weights_label=None, request: gr.Request = None):
@@ -444,9 +450,33 @@ def _remember(prepare, source):
     return run
 
 
-remember_sketch = _remember(_sketch28, "your drawing")
 remember_upload = _remember(_upload28, "your upload")
-remember_live = _remember(_live28, "your drawing")  # the Draw tab's live strokes
+
+
+def _remember_drawing(prepare_extent):
+    """A drawing's handler: (the image for the inside view, the drawing the Draw tab answers for).
+    The drawing is kept with its size on the canvas, so that a new top-k or other weights answer
+    for it again without the Sketchpad's layers or the pipeline; a cleared canvas or a bad value
+    keeps the inside view's image before and forgets the drawing (the Draw tab shows no answer)."""
+    def run(value, last):
+        try:
+            image28, extent = prepare_extent(value)
+        except Exception:
+            return last, None
+        drawn = {"source": "your drawing", "image28": image28.tolist(), "extent": extent}
+        return drawn, drawn
+    return run
+
+
+remember_sketch = _remember_drawing(_sketch28_extent)
+_remember_live = _remember_drawing(_live28_extent)
+
+
+def remember_live(drawing, last):
+    """The Draw tab's live strokes (nin/live_drawing.js); LIVE_OFF: the Sketchpad's event remembers."""
+    from nin.serving import LIVE_OFF
+
+    return (last, gr.skip()) if drawing == LIVE_OFF else _remember_live(drawing, last)
 
 
 def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):

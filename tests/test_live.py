@@ -63,11 +63,30 @@ def test_the_sketchpads_event_answers_only_when_the_live_copy_did_not(models, mo
     layer.save(path)
     sketch = {"background": None, "layers": [str(path)], "composite": None}
     skipped = demo.sketch_changed(models, sketch, 3, None, data_url(png), None)
-    assert len(skipped) == 6 and all(isinstance(v, type(gr.skip())) for v in skipped)
+    assert len(skipped) == 7 and all(isinstance(v, type(gr.skip())) for v in skipped)
     for live in ("", serving.LIVE_OFF):  # cleared, or the eraser was used: the Sketchpad answers and remembers
-        label, top, seen, cam, verdict, last = demo.sketch_changed(models, sketch, 3, None, live, None)
+        label, top, seen, cam, verdict, last, drawn = demo.sketch_changed(models, sketch, 3, None, live, None)
         assert next(iter(label)) == "Trouser" and last["source"] == "your drawing"
-        assert np.asarray(last["image28"]).shape == (28, 28)
+        assert np.asarray(last["image28"]).shape == (28, 28) and drawn == last
+
+
+def test_another_top_k_or_weights_answers_for_the_remembered_drawing(models):
+    from nin import inside
+
+    _, png = strokes_png()
+    last, drawn = inside.remember_live(data_url(png), None)
+    assert drawn == last and drawn["extent"] > 0.5
+    live = demo.show_live(models, data_url(png), 3, None)
+    again = demo.show_again(models, drawn, None, 5, None)
+    assert len(again) == len(demo.SHOWN_NOTHING) + len(demo.UPLOAD_SHOWN_NOTHING)
+    assert len(again[0]) == 5 and list(again[0].items())[:3] == list(live[0].items())  # the same answer, 5 deep
+    assert again[1:5] == live[1:] and again[5:] == demo.UPLOAD_SHOWN_NOTHING  # no upload: nothing there
+    # a cleared canvas forgets the drawing (no answer after a switch); strokes the script cannot copy
+    # leave it to the Sketchpad's event
+    assert inside.remember_live("", last) == (last, None)
+    kept, untouched = inside.remember_live(serving.LIVE_OFF, last)
+    assert kept is last and isinstance(untouched, type(gr.skip()))
+    assert demo.show_again(models, None, None, 3, None)[:5] == demo.SHOWN_NOTHING
 
 
 @pytest.mark.parametrize("value, says", [
