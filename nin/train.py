@@ -180,9 +180,9 @@ class Batches(keras.utils.PyDataset):
 class Throughput(keras.callbacks.Callback):
     """Adds images/s, the epoch's wall time and input size to the epoch logs (and so to the history)."""
 
-    def __init__(self, n_images, image_size, data):
+    def __init__(self, n_images, image_size, data, val_label="test acc"):
         super().__init__()
-        self.n_images, self.image_size, self.data = n_images, image_size, data
+        self.n_images, self.image_size, self.data, self.val_label = n_images, image_size, data, val_label
 
     def on_epoch_begin(self, epoch, logs=None):
         self.data.set_epoch(epoch)
@@ -197,7 +197,7 @@ class Throughput(keras.callbacks.Callback):
         logs["epoch_s"] = time.perf_counter() - self.t0
         logs["image_size"] = self.image_size
         print(f"epoch {epoch + 1} ({self.image_size} px): train loss {logs['loss']:.4f}  train acc {logs['accuracy']:.4f}  "
-              f"test acc {logs.get('val_accuracy', float('nan')):.4f}  {logs['images_per_s']:.0f} img/s", flush=True)
+              f"{self.val_label} {logs.get('val_accuracy', float('nan')):.4f}  {logs['images_per_s']:.0f} img/s", flush=True)
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -439,7 +439,8 @@ def main(argv=None):
         train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
         t0 = time.perf_counter()
         train_model.fit(train_data, validation_data=test_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
-                        callbacks=[Throughput(len(x_train), size, train_data), Checkpoint(ckpt_dir, net, optimizer, state)]
+                        callbacks=[Throughput(len(x_train), size, train_data, "validation acc" if held_out else "test acc"),
+                                   Checkpoint(ckpt_dir, net, optimizer, state)]
                         + ([keras.callbacks.SwapEMAWeights()] if args.ema else []),  # test accuracy of the average
                         verbose=args.verbose)
         state["train_seconds"] += time.perf_counter() - t0
