@@ -173,7 +173,8 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         # the Sketchpad's value: that answer is the live one, and the Sketchpad's change event answers
         # only when the script could not copy the strokes. The editor's value is only an id until
         # Gradio's own preprocess fetches the layers; the files that preprocess writes go to delete_cache.
-        sketch_live.change(demo.quietly(fn(demo.show_live, models)), [sketch_live, top_k, weights], sketch_shown, **live)
+        sketch_live.change(fn(demo.show_live, models), [sketch_live, top_k, weights, last_image],
+                           sketch_shown + [last_image, last_drawing], **live)
         sketch.change(websafety.track_cache_files(sketch, fn(demo.sketch_changed, models)),
                       sketch_in + [sketch_live, last_image], sketch_shown + [last_image, last_drawing],
                       **dict(live, preprocess=True))
@@ -192,7 +193,6 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
         # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
         quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
-        sketch_live.change(inside.remember_live, [sketch_live, last_image], [last_image, last_drawing], **quiet)  # the Sketchpad's: above
         upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
         inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
         inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],

@@ -177,19 +177,25 @@ def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None, request: gr
         return _shown(explain_sketch(models, sketch, k, weights_label), lang)
 
 
-def show_live(models, drawing, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
+def show_live(models, drawing, k=DEFAULT_TOP_K, weights_label=None, last=None, request: gr.Request = None):
     """The Draw tab's answer after every stroke: the page's script sends the strokes as drawn
-    (nin/live_drawing.js), a second before the Sketchpad's own value arrives. '' (a cleared canvas)
-    clears the answer; LIVE_OFF (strokes it cannot copy, such as the eraser's) leaves it to the
-    Sketchpad's change event."""
-    if not drawing:
-        return SHOWN_NOTHING
+    (nin/live_drawing.js), a second before the Sketchpad's own value arrives. With the answer, the
+    drawing is remembered (for the inside view, and for another top-k or weights: see
+    inside.remember_drawing). '' (a cleared canvas) clears the answer and forgets the drawing;
+    LIVE_OFF (strokes it cannot copy, such as the eraser's) leaves both to the Sketchpad's event."""
     if drawing == LIVE_OFF:
-        return tuple(gr.skip() for _ in SHOWN_NOTHING)
+        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 2))
     lang = i18n.page_language(request)
-    with i18n.errors_in(lang):
-        image28, extent = live28_extent(drawing)
-        return _shown(_explained(models, image28, k, weights_label, "drawing", extent), lang)
+    try:
+        with i18n.errors_in(lang):
+            image28, extent = live28_extent(drawing)
+            shown = _shown(_explained(models, image28, k, weights_label, "drawing", extent), lang)
+    except gr.Error:  # a cleared canvas, or a value the page's script did not make
+        return (*SHOWN_NOTHING, last, None)
+    from nin.inside import remember_drawing
+
+    drawn = remember_drawing(image28, extent)
+    return (*shown, drawn, drawn)
 
 
 def sketch_changed(models, sketch, k=DEFAULT_TOP_K, weights_label=None, live="", last=None, request: gr.Request = None):

@@ -418,12 +418,6 @@ def _sketch28_extent(sketch):
     return sketch28_extent(sketch)
 
 
-def _live28_extent(drawing):
-    from nin.serving import live28_extent
-
-    return live28_extent(drawing)
-
-
 def inside_upload(views, image, weights_label=None, request: gr.Request = None):
     """/inside_upload: the gallery for an uploaded image (captions in the page's language; English
     for API clients)."""
@@ -453,30 +447,21 @@ def _remember(prepare, source):
 remember_upload = _remember(_upload28, "your upload")
 
 
-def _remember_drawing(prepare_extent):
-    """A drawing's handler: (the image for the inside view, the drawing the Draw tab answers for).
-    The drawing is kept with its size on the canvas, so that a new top-k or other weights answer
-    for it again without the Sketchpad's layers or the pipeline; a cleared canvas or a bad value
-    keeps the inside view's image before and forgets the drawing (the Draw tab shows no answer)."""
-    def run(value, last):
-        try:
-            image28, extent = prepare_extent(value)
-        except Exception:
-            return last, None
-        drawn = {"source": "your drawing", "image28": image28.tolist(), "extent": extent}
-        return drawn, drawn
-    return run
+def remember_drawing(image28, extent):
+    """The drawing as remembered: the inside view's image, and the Draw tab's input for another top-k
+    or weights (its size on the canvas kept for the garment check), so that they answer for it again
+    without the Sketchpad's layers or the pipeline."""
+    return {"source": "your drawing", "image28": np.asarray(image28).tolist(), "extent": extent}
 
 
-remember_sketch = _remember_drawing(_sketch28_extent)
-_remember_live = _remember_drawing(_live28_extent)
-
-
-def remember_live(drawing, last):
-    """The Draw tab's live strokes (nin/live_drawing.js); LIVE_OFF: the Sketchpad's event remembers."""
-    from nin.serving import LIVE_OFF
-
-    return (last, gr.skip()) if drawing == LIVE_OFF else _remember_live(drawing, last)
+def remember_sketch(sketch, last):
+    """(the inside view's image, the drawing) for the Sketchpad's value; a cleared canvas or a bad
+    value keeps the inside view's image before and forgets the drawing (the Draw tab shows no answer)."""
+    try:
+        drawn = remember_drawing(*_sketch28_extent(sketch))
+    except Exception:
+        return last, None
+    return drawn, drawn
 
 
 def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):

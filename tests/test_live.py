@@ -44,16 +44,20 @@ def test_the_live_strokes_give_the_sketchpads_answer(models, tmp_path):
     from nin.preprocess import prepare_sketch_extent
     y28, extent_sketchpad = prepare_sketch_extent({"background": None, "layers": [str(path)], "composite": None})
     assert np.array_equal(x28, y28) and extent == pytest.approx(extent_sketchpad)
-    label, top, seen, cam, verdict = live
+    label, top, seen, cam, verdict, last, drawn = live
     assert next(iter(label)) == "Trouser" and top.startswith("**Trouser**")
     assert seen.endswith(".png") and cam.endswith(".png") and verdict == ""
     assert label == demo.top_k(demo._forward(models, y28, None)[0], 3)
+    # remembered with the answer: the inside view's image and the drawing for another top-k or weights
+    assert last == drawn and np.array_equal(drawn["image28"], y28) and drawn["extent"] == pytest.approx(extent)
 
 
 def test_a_cleared_canvas_clears_and_uncopied_strokes_leave_the_answer_alone(models):
-    assert demo.show_live(models, "", 3, None) == demo.SHOWN_NOTHING
-    kept = demo.show_live(models, serving.LIVE_OFF, 3, None)
-    assert len(kept) == len(demo.SHOWN_NOTHING) and all(isinstance(v, type(gr.skip())) for v in kept)
+    before = {"source": "your upload", "image28": np.zeros((28, 28)).tolist()}
+    # cleared: no answer, the inside view keeps the image before, the drawing is forgotten
+    assert demo.show_live(models, "", 3, None, before) == (*demo.SHOWN_NOTHING, before, None)
+    kept = demo.show_live(models, serving.LIVE_OFF, 3, None, before)
+    assert len(kept) == len(demo.SHOWN_NOTHING) + 2 and all(isinstance(v, type(gr.skip())) for v in kept)
 
 
 def test_the_sketchpads_event_answers_only_when_the_live_copy_did_not(models, monkeypatch, tmp_path):
@@ -71,22 +75,14 @@ def test_the_sketchpads_event_answers_only_when_the_live_copy_did_not(models, mo
 
 
 def test_another_top_k_or_weights_answers_for_the_remembered_drawing(models):
-    from nin import inside
-
     _, png = strokes_png()
-    last, drawn = inside.remember_live(data_url(png), None)
-    assert drawn == last and drawn["extent"] > 0.5
     live = demo.show_live(models, data_url(png), 3, None)
+    drawn = live[-1]
     again = demo.show_again(models, drawn, None, 5, None)
     assert len(again) == len(demo.SHOWN_NOTHING) + len(demo.UPLOAD_SHOWN_NOTHING)
     assert len(again[0]) == 5 and list(again[0].items())[:3] == list(live[0].items())  # the same answer, 5 deep
-    assert again[1:5] == live[1:] and again[5:] == demo.UPLOAD_SHOWN_NOTHING  # no upload: nothing there
-    # a cleared canvas forgets the drawing (no answer after a switch); strokes the script cannot copy
-    # leave it to the Sketchpad's event
-    assert inside.remember_live("", last) == (last, None)
-    kept, untouched = inside.remember_live(serving.LIVE_OFF, last)
-    assert kept is last and isinstance(untouched, type(gr.skip()))
-    assert demo.show_again(models, None, None, 3, None)[:5] == demo.SHOWN_NOTHING
+    assert again[1:5] == live[1:5] and again[5:] == demo.UPLOAD_SHOWN_NOTHING  # no upload: nothing there
+    assert demo.show_again(models, None, None, 3, None)[:5] == demo.SHOWN_NOTHING  # no drawing: no answer
 
 
 @pytest.mark.parametrize("value, says", [
