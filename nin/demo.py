@@ -27,7 +27,7 @@ from nin.architecture import layer_rows
 from nin.inference import BatchingClassifier, app_classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
 from nin.serving import LIVE_OFF, LIVE_PREFIX, live28_extent, sketch28_extent as _sketch28_extent, upload28_kind as _upload28_kind, upload_steps28
-from nin.weights import DEFAULT_WEIGHTS, ROOT, available_weights, metadata_path, read_metadata
+from nin.weights import DEFAULT_WEIGHTS, ROOT, WEIGHTS_DIR, available_weights, metadata_path, read_metadata
 
 DEFAULT_TOP_K = 3
 log = logging.getLogger("nin.demo")
@@ -47,7 +47,7 @@ class Models:
     """Every shipped weights file, loaded and warmed once at start-up, each behind a batcher."""
 
     def __init__(self, weights=None, runtime=None, max_batch_size=16, weights_dir=None):
-        folder = Path(weights_dir) if weights_dir else DEFAULT_WEIGHTS.parent
+        folder = Path(weights_dir or WEIGHTS_DIR)
         self.paths = available_weights(folder)
         if weights:
             label = read_metadata(weights).get("recipe", Path(weights).stem)
@@ -177,38 +177,49 @@ def show_sketch(models, sketch, k=DEFAULT_TOP_K, weights_label=None, request: gr
         return _shown(explain_sketch(models, sketch, k, weights_label), lang)
 
 
-def show_live(models, drawing, k=DEFAULT_TOP_K, weights_label=None, last=None, request: gr.Request = None):
-    """The Draw tab's answer after every stroke: the page's script sends the strokes as drawn
-    (nin/live_drawing.js), a second before the Sketchpad's own value arrives. With the answer, the
-    drawing is remembered (for the inside view, and for another top-k or weights: see
-    inside.remember_drawing). '' (a cleared canvas) clears the answer and forgets the drawing;
-    LIVE_OFF (strokes it cannot copy, such as the eraser's) leaves both to the Sketchpad's event."""
-    if drawing == LIVE_OFF:
-        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 2))
+def _drawing_shown(models, image28, extent, k, weights_label, lang):
+    """The Draw tab's outputs for a drawing already through the pipeline."""
+    with i18n.errors_in(lang):
+        return _shown(_explained(models, image28, k, weights_label, "drawing", extent), lang)
+
+
+def _answer_and_remember(models, prepare_extent, value, k, weights_label, last, request):
+    """(the Draw tab's outputs, the inside view's image, the drawing) with the pipeline run once:
+    the drawing is remembered for the inside view and for another top-k or weights (see
+    inside.remember_drawing). A cleared canvas or a bad value clears the answer, keeps the inside
+    view's image before and forgets the drawing."""
+    from nin.inside import remember_drawing
+
     lang = i18n.page_language(request)
     try:
         with i18n.errors_in(lang):
-            image28, extent = live28_extent(drawing)
-            shown = _shown(_explained(models, image28, k, weights_label, "drawing", extent), lang)
-    except gr.Error:  # a cleared canvas, or a value the page's script did not make
+            image28, extent = prepare_extent(value)
+        shown = _drawing_shown(models, image28, extent, k, weights_label, lang)
+    except gr.Error:
         return (*SHOWN_NOTHING, last, None)
-    from nin.inside import remember_drawing
-
     drawn = remember_drawing(image28, extent)
     return (*shown, drawn, drawn)
 
 
+def show_live(models, drawing, k=DEFAULT_TOP_K, weights_label=None, last=None, request: gr.Request = None):
+    """The Draw tab's answer after every stroke: the page's script sends the strokes as drawn
+    (nin/live_drawing.js), a second before the Sketchpad's own value arrives; the drawing is
+    remembered with it. '' (a cleared canvas) clears the answer and forgets the drawing; LIVE_OFF
+    (strokes it cannot copy, such as the eraser's) leaves both to the Sketchpad's event."""
+    if drawing == LIVE_OFF:
+        return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 2))
+    return _answer_and_remember(models, live28_extent, drawing, k, weights_label, last, request)
+
+
 def sketch_changed(models, sketch, k=DEFAULT_TOP_K, weights_label=None, live="", last=None, request: gr.Request = None):
-    """The Sketchpad's change event: the answer for its value and the drawing remembered for the inside
-    view, unless the live drawing (show_live) already gave both for these very strokes: an answer
-    that arrives a second later could be for an older drawing than the live one. The page's script
-    sends LIVE_OFF instead when it cannot copy the strokes (eraser, brush size, pan). One event for
-    both: each event with the Sketchpad as input uploads its layers again."""
+    """The Sketchpad's change event: the answer for its value and the drawing remembered, unless the
+    live drawing (show_live) already gave both for these very strokes: an answer that arrives a
+    second later could be for an older drawing than the live one. The page's script sends LIVE_OFF
+    instead when it cannot copy the strokes (eraser, brush size, pan). One event for both: each
+    event with the Sketchpad as input uploads its layers again."""
     if isinstance(live, str) and live.startswith(LIVE_PREFIX):
         return tuple(gr.skip() for _ in range(len(SHOWN_NOTHING) + 2))
-    from nin.inside import remember_sketch
-
-    return (*quietly(show_sketch)(models, sketch, k, weights_label, request), *remember_sketch(sketch, last))
+    return _answer_and_remember(models, _sketch28_extent, sketch, k, weights_label, last, request)
 
 
 # The parts of show_again / weights_changed run side by side: their forward passes share a batch
@@ -219,9 +230,7 @@ _AGAIN = concurrent.futures.ThreadPoolExecutor(max_workers=6, thread_name_prefix
 def _drawing_again(models, drawn, k, weights_label, lang):
     if not drawn:
         return SHOWN_NOTHING
-    with i18n.errors_in(lang):
-        return _shown(_explained(models, np.asarray(drawn["image28"], np.float32), k, weights_label,
-                                 "drawing", drawn["extent"]), lang)
+    return _drawing_shown(models, np.asarray(drawn["image28"], np.float32), drawn["extent"], k, weights_label, lang)
 
 
 def _upload_again(models, upload, k, weights_label, request):
@@ -235,7 +244,7 @@ def _upload_again(models, upload, k, weights_label, request):
 
 def show_again(models, drawn, upload, k=DEFAULT_TOP_K, weights_label=None, request: gr.Request = None):
     """The Draw and Upload tabs' answers again, for another top-k or other weights, in one event:
-    the drawing as remembered (inside.remember_*: no upload of the Sketchpad's layers, no pipeline)
+    the drawing as remembered (inside.remember_drawing: no upload of the Sketchpad's layers, no pipeline)
     and the uploaded file through the pipeline. A bad upload keeps what its own event showed."""
     drawing = _AGAIN.submit(_drawing_again, models, drawn, k, weights_label, i18n.page_language(request))
     uploaded = _upload_again(models, upload, k, weights_label, request)
@@ -268,17 +277,6 @@ def bind(fn, *args):
 
 SHOWN_NOTHING = (None, "", None, None, "")
 UPLOAD_SHOWN_NOTHING = SHOWN_NOTHING[:4] + (None, "")  # and no "what the pipeline kept"
-
-
-def quietly(fn):
-    """For live updates of the drawing (every stroke, every clear): an empty canvas just clears the outputs."""
-    @functools.wraps(fn)
-    def run(*args):
-        try:
-            return fn(*args)
-        except gr.Error:
-            return SHOWN_NOTHING
-    return run
 
 
 def unless_empty(fn):

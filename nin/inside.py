@@ -412,12 +412,6 @@ def _sketch28(sketch):
     return sketch28(sketch)
 
 
-def _sketch28_extent(sketch):
-    from nin.serving import sketch28_extent
-
-    return sketch28_extent(sketch)
-
-
 def inside_upload(views, image, weights_label=None, request: gr.Request = None):
     """/inside_upload: the gallery for an uploaded image (captions in the page's language; English
     for API clients)."""
@@ -452,16 +446,6 @@ def remember_drawing(image28, extent):
     or weights (its size on the canvas kept for the garment check), so that they answer for it again
     without the Sketchpad's layers or the pipeline."""
     return {"source": "your drawing", "image28": np.asarray(image28).tolist(), "extent": extent}
-
-
-def remember_sketch(sketch, last):
-    """(the inside view's image, the drawing) for the Sketchpad's value; a cleared canvas or a bad
-    value keeps the inside view's image before and forgets the drawing (the Draw tab shows no answer)."""
-    try:
-        drawn = remember_drawing(*_sketch28_extent(sketch))
-    except Exception:
-        return last, None
-    return drawn, drawn
 
 
 def inside_last(views, last, weights_label=None, shown_by_button=None, request: gr.Request = None):

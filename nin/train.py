@@ -380,6 +380,7 @@ def main(argv=None):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     # Choices (epochs, runs, shares) are made on the validation split; the test set is reported once.
     held_out = args.validation and not args.limit
+    val_label = "validation acc" if held_out else "test acc"  # what the per-epoch held-out figure is on
     if held_out:
         (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     if args.limit:
@@ -439,7 +440,7 @@ def main(argv=None):
         train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
         t0 = time.perf_counter()
         train_model.fit(train_data, validation_data=test_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
-                        callbacks=[Throughput(len(x_train), size, train_data, "validation acc" if held_out else "test acc"),
+                        callbacks=[Throughput(len(x_train), size, train_data, val_label),
                                    Checkpoint(ckpt_dir, net, optimizer, state)]
                         + ([keras.callbacks.SwapEMAWeights()] if args.ema else []),  # test accuracy of the average
                         verbose=args.verbose)
@@ -489,7 +490,7 @@ def main(argv=None):
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
     (out / f"{stem}.history.json").write_text(json.dumps(meta["history"], indent=1))
     plot_history(meta["history"], out / f"{stem}_curves.png", [(s["image_size"], s["epochs"]) for s in meta["stages"]],
-                 val_label="validation acc" if held_out else "test acc")
+                 val_label=val_label)
     from nin.plots import plot_confusion
     plot_confusion(m["confusion"], out / f"{stem}_confusion.png")
     print(f"wrote {out / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")

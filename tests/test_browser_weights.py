@@ -17,7 +17,7 @@ from test_browser import WAIT, browser, draw_tshirt, expect_prediction, open_pag
 
 pytestmark = pytest.mark.slow
 
-# Issue 22's goal is a second (measured here at 0.75-0.93 s, docs/app.md). The test fails at twice
+# Issue 22's goal is a second (measured here at 0.84 s, docs/app.md). The test fails at twice
 # that, so that a slower machine does not fail it while the events of one trigger running one after
 # another again (3.9 s before they became one event) would.
 SWITCH_LIMIT_S = 2.0

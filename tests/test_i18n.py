@@ -113,7 +113,6 @@ def test_bind_leaves_the_request_parameter_visible_to_gradio():
     for fn, inputs in [(demo.bind(demo.show_sketch, "models"), ["s", 3, "w"]),
                        (demo.bind(demo.show_live, "models"), ["png", 3, "w", "last"]),
                        (demo.bind(demo.sketch_changed, "models"), ["s", 3, "w", "live", "last"]),
-                       (demo.quietly(demo.bind(demo.show_sketch, "models")), ["s", 3, "w"]),
                        (demo.bind(inside.inside_last, "views"), ["last", "w", False]),
                        (demo.bind(demo.show_again, "models"), ["drawn", "u", 3, "w"]),
                        (demo.bind(demo.weights_changed, "models", "views"), ["drawn", "u", 3, "w", "last"]),
