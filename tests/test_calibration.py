@@ -266,6 +266,9 @@ def test_calibrate_command_writes_everything_for_a_weights_file(bare_weights):
     meta = read_metadata(bare_weights)
     assert meta["calibration"]["weights_sha256"] == garment.weights_sha256(bare_weights)
     assert 0.05 < meta["calibration"]["temperature"] < 20
+    # the split's and the test set's top-1 side by side: a file that learnt the split shows it
+    assert 0.5 < meta["calibration"]["validation_top1"] <= 1 and 0.5 < meta["calibration"]["test_top1"] <= 1
+    assert 0 <= meta["calibration"]["validation_ece_after"] < 0.2
     assert set(meta["garment_check"]["paths"]) == set(garment.KINDS)
     assert garment.stats_path(bare_weights).is_file()
     assert bare_weights.with_name(bare_weights.name.replace(".weights.h5", "_reliability.png")).is_file()
