@@ -372,6 +372,7 @@ def test_architecture_tab(page):
     expect(table).to_contain_text(re.compile(r"1,?992,?166"))
     expect(table).to_contain_text("total")
     expect(visible(page.locator("img[src*='architecture.png']"))).to_be_visible()
+    wait_until_idle(page)  # the page's load events redraw the table in its language: shoot it settled, not dimmed
     shot(page, "architecture")
     assert not page.js_errors, page.js_errors
 
