@@ -92,15 +92,15 @@ before it. Click a picture to enlarge it.""",
         """Every input goes through one pipeline (`nin/preprocess.py`) and becomes a 28×28 grey image, a light
 garment on black, as Fashion-MNIST was made. On a plain white, grey or black background it is negated
 where the background is light; on a plain coloured backdrop the garment is what differs from the backdrop's colour; on a busy
-background (a bed, a floor) OpenCV GrabCut cuts the garment out first, and of two similar garments
-(a pair of shoes) the larger is kept. The garment is then trimmed, its longest side scaled to 28 px
+background (a bed, a floor) OpenCV GrabCut cuts the garment out first. Of two separate garments of
+similar size (a pair of shoes) the larger is kept; it is then trimmed, its longest side scaled to 28 px
 and centred. A drawing (the Draw tab, or a line drawing uploaded as a file) keeps its strokes,
 thickened. The 28×28 image is resized to 224×224 inside the compiled model, the input size the seed
 network's shapes below are computed for.""",
         """每个输入都经过同一条流水线（`nin/preprocess.py`），变成一张 28×28 的灰度图：黑底上的浅色服装，与
 Fashion-MNIST 的制作方法一样。白、灰或黑色纯色背景的照片，背景是浅色时取反；纯色彩色背景上，与背景颜色不同的部分就是
-服装；背景杂乱时（床、地板），先用 OpenCV GrabCut 把服装抠出来，若有两件大小相近的服装（一双鞋），只保留
-较大的一件。然后裁到服装所在的区域，最长边缩放到 28 像素并居中。画出来的图（“画图”页，或作为文件上传的
+服装；背景杂乱时（床、地板），先用 OpenCV GrabCut 把服装抠出来。若有两件分开、大小相近的服装（一双鞋），只保留
+较大的一件；然后裁到服装所在的区域，最长边缩放到 28 像素并居中。画出来的图（“画图”页，或作为文件上传的
 线稿）保留笔画，并把笔画加粗。这张 28×28 的图像随后在编译好的模型内部缩放到 224×224，下表中原文网络各层的
 形状就是按这个输入尺寸算出的。"""),
     "arch.table": ("Layers for a 1×224×224×1 input", "输入为 1×224×224×1 时的各层"),
