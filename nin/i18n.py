@@ -230,12 +230,23 @@ def retention_note(delete_after, lang=EN):
     return tr("Images are deleted from this server after {duration} and never leave it.", lang).format(duration=duration)
 
 
+# Markdown reads a line break inside a paragraph as a space, which Chinese does not put between its
+# characters: a break between two Chinese characters (or full-width punctuation) is dropped, except
+# after a heading or a table row and before a Markdown block.
+_CJK = "\u3000-\u9fff\uff00-\uffef\u201c\u201d"
+_CJK_BREAK = re.compile(rf"(?m)^(?![#|])(.*[{_CJK}])\n(?=\**[{_CJK}])")
+
+
+def join_cjk_lines(text):
+    return _CJK_BREAK.sub(r"\1", text)
+
+
 def page_i18n(delete_after):
     """The gr.I18n for launch(i18n=...): every key of UI, and the retention line for `delete_after`."""
     import gradio as gr
 
     en = {key: pair[0] for key, pair in UI.items()}
-    zh = {key: pair[1] for key, pair in UI.items()}
+    zh = {key: join_cjk_lines(pair[1]) for key, pair in UI.items()}
     en["retention"], zh["retention"] = retention_note(delete_after, EN), retention_note(delete_after, ZH)
     return gr.I18n(**{EN: en, ZH: zh})
 

@@ -73,6 +73,10 @@ def test_the_page_speaks_the_browsers_language(browser, app_url, locale):
         table = page.locator("#arch-table")
         expect(table).to_contain_text("全局平均汇聚层" if lang == "zh-CN" else "GlobalAveragePooling2D", timeout=WAIT)
         expect(table).to_contain_text("输出形状" if lang == "zh-CN" else "output shape")
+        # the pipeline text above it: every path, in the page's language
+        # ("就是服装": the source breaks the line between those two characters; the page shows no space there)
+        expect(page.get_by_text(re.compile("部分就是服装；" if lang == "zh-CN" else "GrabCut cuts the garment out"))).to_be_visible()
+        shot(page, f"lang_{locale}_architecture", full_page=False)
         page.get_by_role("tab", name=text("tab.inside", lang)).click()
         first = page.locator("#inside-gallery .caption-label").first
         expect(first).to_contain_text("你的画" if lang == "zh-CN" else "your drawing", timeout=WAIT)

@@ -173,3 +173,15 @@ def test_inside_captions_in_chinese_keep_the_layer_names_and_shapes():
     assert chinese[1].startswith("nin_block_1 (1, 54, 54, 96) · NiN块 ·")
     assert any("全局平均汇聚层" in c for c in chinese) and any("暂退法" in c for c in chinese)
     assert chinese[-1].split(": ", 1)[1].startswith("裤子 82.0%")
+
+
+def test_chinese_text_has_no_spaces_from_line_breaks():
+    """Markdown turns a line break into a space; Chinese puts none between its characters."""
+    from nin.i18n import UI, join_cjk_lines
+
+    assert "就是\n服装" in UI["pipeline"][1]  # the source breaks the line there
+    assert "部分就是服装；" in join_cjk_lines(UI["pipeline"][1])
+    assert "与\nFashion-MNIST" in join_cjk_lines(UI["pipeline"][1])  # before Latin text the break (a space) stays
+    assert join_cjk_lines("### 网络内部\n对你") == "### 网络内部\n对你"  # a heading ends its line
+    assert join_cjk_lines("段落。\n\n下一段") == "段落。\n\n下一段"  # a blank line is a new paragraph
+    assert join_cjk_lines("| 层 |\n| 类型 |") == "| 层 |\n| 类型 |"  # table rows stay rows
