@@ -82,6 +82,9 @@ def test_the_page_speaks_the_browsers_language(browser, app_url, locale):
         expect(first).to_contain_text("你的画" if lang == "zh-CN" else "your drawing", timeout=WAIT)
         second = page.locator("#inside-gallery .caption-label").nth(1)
         expect(second).to_contain_text("nin_block_1 (1, 54, 54, 96)" + (" · NiN块" if lang == "zh-CN" else " · 11x11"))
+        # shoot the pictures once they have all arrived (on a busy machine they come one by one)
+        page.wait_for_function("() => [...document.querySelectorAll('#inside-gallery img')].every("
+                               "i => i.complete && i.naturalWidth > 0)", timeout=WAIT)
         shot(page, f"lang_{locale}_inside")
         assert not page.js_errors, page.js_errors
     finally:
