@@ -90,11 +90,11 @@ before it. Click a picture to enlarge it.""",
     "inside.gallery": ("Every layer, in order (click to enlarge)", "每一层，按顺序（点击放大）"),
     "pipeline": (
         """Every input goes through one pipeline (`nin/preprocess.py`) and becomes a 28×28 grey image, a light
-garment on black, as Fashion-MNIST was made. On a plain white, grey or black background it is negated
-where the background is light; on a plain coloured backdrop the garment is what differs from the backdrop's colour; on a busy
-background (a bed, a floor) OpenCV GrabCut cuts the garment out first. Of two separate garments of
-similar size (a pair of shoes) the larger is kept; it is then trimmed, its longest side scaled to 28 px
-and centred. A drawing (the Draw tab, or a line drawing uploaded as a file) keeps its strokes,
+garment on black, as Fashion-MNIST was made. On a plain white, grey or black background it is
+negated where the background is light; on a plain coloured backdrop the garment is what differs from
+the backdrop's colour; on a busy background (a bed, a floor) OpenCV GrabCut cuts the garment out
+first. Of two separate garments of similar size (a pair of shoes) the larger is kept; it is then
+trimmed, its longest side scaled to 28 px and centred. A drawing (the Draw tab, or a line drawing uploaded as a file) keeps its strokes,
 thickened. The 28×28 image is resized to 224×224 inside the compiled model, the input size the seed
 network's shapes below are computed for.""",
         """每个输入都经过同一条流水线（`nin/preprocess.py`），变成一张 28×28 的灰度图：黑底上的浅色服装，与
