@@ -335,7 +335,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate (peak, for modern)")
-    p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW's (modern); the d2l recipe's SGD has none")
     p.add_argument("--image-size", type=int, default=nin_model.IMAGE_SIZE)
     p.add_argument("--stages", help="input sizes and epochs, e.g. 112:12,160:4,224:3 (overrides --image-size/--epochs)")
     p.add_argument("--drawings", "--shape-aug", type=float, default=0.0,
@@ -363,6 +363,8 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint's last finished epoch")
     p.add_argument("--verbose", type=int, default=1, help="Keras fit verbosity: 1 progress bar, 2 one line/epoch")
     args = p.parse_args(argv)
+    if args.recipe == "d2l":
+        args.weight_decay = None  # the seed's SGD has no weight decay: do not record one
     cfg = dict(RECIPES[args.recipe])
     for k in ("epochs", "batch_size", "lr"):
         if getattr(args, k) is not None:
