@@ -65,6 +65,7 @@ def test_d2l_recipe_runs_and_writes_the_seeds_figure_per_epoch(tmp_path):
     meta = train.main(["--recipe", "d2l", "--limit", "128", "--epochs", "2", "--image-size", "96", "--out", str(tmp_path),
                        "--checkpoint-dir", str(tmp_path / "ckpt"), "--verbose", "0"])
     assert meta["config"]["lr"] == 0.1 and meta["config"]["batch_size"] == 128 and not meta["config"]["bn"]
+    assert meta["args"]["weight_decay"] is None  # the seed's SGD has none, so the card must not show one
     assert (tmp_path / "nin_d2l.weights.h5").is_file()
     history = meta["history"]
     for key in ("loss", "accuracy", "val_accuracy"):  # train loss, train acc, held-out acc: one per epoch
