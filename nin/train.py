@@ -54,11 +54,46 @@ def as_upload(x28, rng):
         return x28
 
 
+def _photographed(photo, mask, rng):
+    """What a phone photo adds to a garment that Fashion-MNIST's studio shots do not: uneven light and
+    shadow across it, creases, and sometimes a print or stripes (real T-shirts with prints and
+    wrinkles otherwise read as Shirt). photo: light page, dark garment, 0..1."""
+    ys, xs = np.nonzero(mask)
+    light = ndimage.zoom(rng.normal(0, 1, (4, 4)), 7, order=3)[:28, :28]  # smooth, a few bright and dark areas
+    out = photo * (1 + rng.uniform(0.05, 0.4) * light / (np.abs(light).max() + 1e-6))
+    for _ in range(rng.integers(0, 4)):  # creases: short soft dark lines across the garment
+        i = rng.integers(len(ys))
+        angle, length = rng.uniform(0, np.pi), rng.uniform(4, 12)
+        t = np.linspace(-length / 2, length / 2, 24)
+        yy = np.clip(np.round(ys[i] + t * np.sin(angle)).astype(int), 0, 27)
+        xx = np.clip(np.round(xs[i] + t * np.cos(angle)).astype(int), 0, 27)
+        crease = np.zeros((28, 28), np.float32)
+        crease[yy, xx] = 1
+        out = out * (1 - rng.uniform(0.1, 0.35) * ndimage.gaussian_filter(crease, 0.6) * 2.5)
+    if rng.random() < 0.3:  # a print on the front: a block of another brightness, upper middle
+        cy = int(ys.min() + rng.uniform(0.2, 0.5) * (ys.max() - ys.min()))
+        cx = int((xs.min() + xs.max()) / 2 + rng.integers(-2, 3))
+        h, w = rng.integers(3, 9, 2)
+        block = np.zeros((28, 28), bool)
+        block[max(0, cy - h // 2):cy + h // 2 + 1, max(0, cx - w // 2):cx + w // 2 + 1] = True
+        block &= mask
+        shade = rng.uniform(0, 1) + (rng.normal(0, 0.25, (28, 28)) if rng.random() < 0.5 else 0)
+        out = np.where(block, shade, out)
+    elif rng.random() < 0.2:  # stripes
+        period, angle = rng.uniform(2.0, 5.0), rng.choice([0.0, np.pi / 2, rng.uniform(0, np.pi)])
+        yy, xx = np.mgrid[0:28, 0:28]
+        stripes = np.sin(2 * np.pi * (yy * np.cos(angle) + xx * np.sin(angle)) / period)
+        out = np.where(mask, out + rng.uniform(0.1, 0.35) * stripes, out)
+    out = out + rng.normal(0, rng.uniform(0, 0.06), out.shape)  # the weave and the camera's grain
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
 def as_cutout(x28, rng):
-    """The garment as the app's photo path makes it: photographed in some colour on a busy background,
-    cut out (nin.preprocess.cutout_foreground: bright floor, flat inside, a mask edge off by a pixel),
-    then trimmed and re-centred."""
-    from nin.preprocess import PreprocessError, center_28, cutout_foreground, garment_mask
+    """The garment as the app's photo path makes it: photographed in some colour on a busy background
+    (uneven light, creases, sometimes a print or stripes: _photographed), cut out
+    (nin.preprocess.cutout_foreground: bright floor, flat inside, a mask edge off by a pixel), then
+    trimmed, re-centred and brought to Fashion-MNIST's brightness as the app does (match_brightness)."""
+    from nin.preprocess import PreprocessError, center_28, cutout_foreground, garment_mask, match_brightness
 
     mask = garment_mask(x28)
     if not mask.any():
@@ -71,9 +106,11 @@ def as_cutout(x28, rng):
     photo = 1.0 - x28  # the photo Fashion-MNIST negated: light page, dark garment
     inside = photo[mask].mean() if mask.any() else 0.5
     photo = np.clip(rng.uniform(0.05, 0.95) + rng.uniform(0.2, 1.2) * (photo - inside), 0, 1)  # any colour, any texture contrast
+    if rng.random() < 0.7:
+        photo = _photographed(photo, mask, rng)
     alpha = ndimage.gaussian_filter(mask.astype(np.float32), rng.uniform(0.3, 0.8))
     try:
-        return center_28(cutout_foreground(photo.astype(np.float32), alpha))
+        return match_brightness(center_28(cutout_foreground(photo.astype(np.float32), alpha)))
     except PreprocessError:
         return x28
 

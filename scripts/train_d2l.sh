@@ -1,10 +1,10 @@
 #!/bin/bash
 # The seed article's own training (d2l's recipe: the plain network, SGD at 0.1, batch 128, 10 epochs
-# at 224 px, no augmentation, float32) on this CPU, and everything that ships with its weights.
+# at 224 px, no augmentation, float32 unless --mixed-precision) on this CPU, and everything that ships with its weights.
 # About an hour an epoch on a 2-core CPU, so it spans sessions: every epoch is checkpointed in
 # RUN/ckpt, and running the script again goes on from the last finished epoch.
 #
-#   nohup nice bash scripts/train_d2l.sh [RUN] [REALWORLD] > RUN.log 2>&1 &
+#   nohup nice bash scripts/train_d2l.sh [RUN] [REALWORLD] [--mixed-precision] > RUN.log 2>&1 &
 #
 # RUN (default ~/runs/d2l, outside the work tree) gets the run; when all 10 epochs are done the
 # weights are copied into weights/ and exported (LiteRT int8, float32 and the layer model), the
@@ -13,11 +13,12 @@
 set -euo pipefail
 run=${1:-$HOME/runs/d2l}
 realworld=${2:-}
+shift $(( $# < 2 ? $# : 2 ))  # what is left goes to nin.train (e.g. --mixed-precision on a CPU with AMX)
 weights=weights/nin_d2l.weights.h5
 cd "$(dirname "$0")/.."
 
 resume=$([ -f "$run/ckpt/state.json" ] && echo --resume || true)
-python -m nin.train --recipe d2l --out "$run" --checkpoint-dir "$run/ckpt" $resume
+python -m nin.train --recipe d2l --out "$run" --checkpoint-dir "$run/ckpt" $resume "$@"
 
 cp "$run"/nin_d2l.weights.h5 "$run"/nin_d2l.json "$run"/nin_d2l.history.json \
    "$run"/nin_d2l_curves.png "$run"/nin_d2l_confusion.png weights/

@@ -81,3 +81,29 @@ def test_augmentation_keeps_shape_range_and_changes_images():
     y = augment_batch(x.copy(), rng, shape_p=0.5)
     assert y.shape == x.shape and y.min() >= 0 and y.max() <= 1
     assert not np.allclose(x, y)
+
+
+def test_cutout_augmentation_ends_as_the_apps_cut_photos_do():
+    """as_cutout: a real training garment, photographed (light, creases, prints) and cut out, ends as the
+    app's photo path leaves a cut-out photo: at Fashion-MNIST's garment brightness (match_brightness),
+    varied inside as photographed garments are, and not the clean image."""
+    from nin import data
+    from nin.preprocess import GARMENT_BRIGHTNESS, garment_mask
+    from nin.train import _photographed, as_cutout
+
+    (x, y), _ = data.load_fashion_mnist()
+    rng = np.random.default_rng(0)
+    brightness = []
+    for i in [int(np.flatnonzero(y == c)[0]) for c in range(10)]:
+        clean = x[i].astype(np.float32) / 255
+        out = as_cutout(clean, rng)
+        assert out.shape == (28, 28) and out.min() >= 0 and out.max() <= 1
+        brightness.append(out[garment_mask(out)].mean())
+        assert np.abs(out - clean).mean() > 0.02
+        # the photographed garment varies inside (light, creases, prints) where the flat cut-out would not
+        photo = 1 - clean
+        m = garment_mask(clean)
+        varied = [_photographed(photo, m, np.random.default_rng(s))[m].std() for s in range(8)]
+        assert np.mean(varied) > photo[m].std(), (y[i], varied)
+    # a gamma brings the garment to Fashion-MNIST's mean brightness (thin sandal straps land a little off)
+    assert abs(np.median(brightness) - GARMENT_BRIGHTNESS) < 0.05 and np.ptp(brightness) < 0.3, brightness
