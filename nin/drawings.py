@@ -54,6 +54,52 @@ def _free_sleeves(mask, rng):
     return mask
 
 
+ARMS_OUT_SHARE = 0.35  # of drawn long-sleeved tops, drawn with the arms held out
+
+
+def arms_out(x28, rng):
+    """A long-sleeved top's silhouette with its sleeves swung out from the shoulders by 25-80 degrees,
+    re-fitted into the 28x28 square: people draw sweaters and jackets with their arms held out, a
+    shape Fashion-MNIST's flat-laid photos never show (a sweater drawn so reads as a T-shirt). A top
+    whose sleeves do not reach down to the hem comes back unchanged. Used on pullovers, coats and shirts."""
+    mask = garment_mask(x28)
+    if not mask.any():
+        return x28
+    y0, y1, x0, x1 = _box(mask)
+    h, w = y1 - y0, x1 - x0
+    low = np.nonzero(mask[y0 + int(h * 0.8)])[0]
+    if len(low) == 0 or low.max() - low.min() + 1 < 0.85 * w or h < 8:
+        return x28
+    pad = 28  # room for the swung-out sleeves
+    big = np.pad(mask, pad).astype(np.uint8)
+    out = big.copy()
+    armpit = y0 + pad + int(round(h * rng.uniform(0.2, 0.35)))
+    shoulder = y0 + pad + int(round(h * rng.uniform(0.05, 0.15)))
+    for side in (-1, 1):
+        sleeve_w = int(round(w * rng.uniform(0.15, 0.24)))
+        edge = x0 + pad + sleeve_w if side < 0 else x1 + pad - sleeve_w  # where the sleeve meets the body
+        cols = slice(x0 + pad, edge) if side < 0 else slice(edge, x1 + pad)
+        sleeve = np.zeros_like(big)
+        sleeve[armpit:, cols] = big[armpit:, cols]
+        out[armpit:, cols] = 0
+        angle = rng.uniform(25, 80) * side  # cv2: positive turns counter-clockwise on screen; left: clockwise, out
+        root = np.zeros_like(big)
+        root[armpit:armpit + 3, cols] = big[armpit:armpit + 3, cols]
+        for a, part in [(a, root) for a in np.linspace(0, angle, 6)] + [(angle, sleeve)]:  # the root swept: the armpit
+            turn = cv2.getRotationMatrix2D((float(edge), float(shoulder)), float(a), 1.0)
+            out |= cv2.warpAffine(part, turn, part.shape[::-1], flags=cv2.INTER_NEAREST)
+    out = ndimage.binary_closing(out, iterations=1)
+    ys, xs = np.nonzero(out)
+    crop = out[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    scale = 28.0 / max(crop.shape)
+    th, tw = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    small = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
+    fitted = np.zeros((28, 28), np.float32)
+    oy, ox = (28 - th) // 2, (28 - tw) // 2
+    fitted[oy:oy + th, ox:ox + tw] = np.clip(small, 0, 1)  # area averaging can overshoot 1 by a rounding
+    return fitted
+
+
 def _contours(x28, holes, sleeves_rng=None):
     """Contours (on the 4x canvas) of the garment; with holes, also inner loops (handles, straps);
     with sleeves_rng, long sleeves apart from the body (_free_sleeves)."""
@@ -181,6 +227,8 @@ def stroke_drawing(x28, label, rng, simplify=None, open_share=None, inner=True, 
 
 def as_drawing(x28, label, rng):
     """One drawing-like version of a 28x28 garment in [0, 1]; the mix is what people send."""
+    if int(label) in TOPS and rng.random() < ARMS_OUT_SHARE:
+        x28 = arms_out(x28, rng)
     r = rng.random()
     if r < 0.2:
         return silhouette(x28)

@@ -150,3 +150,32 @@ def test_long_sleeves_can_be_drawn_apart_from_the_body_short_ones_are_left_alone
             freed += 1
     assert freed >= 6
     assert detached <= 0.15 * freed  # sleeves still hang from the shoulders (5 % cut free in 900 training tops)
+
+
+def test_arms_out_swings_long_sleeves_out_and_leaves_short_ones_alone(garments):
+    """Sweaters and jackets drawn with their arms held out: the top gets wider than tall at the
+    shoulders (its sleeves now stick out sideways) and stays one shape; short sleeves stay as they are."""
+    x, y = garments
+    swung = 0
+    for xi, label in zip(x, y):
+        out = drawings.arms_out(xi, np.random.default_rng(1))
+        assert out.shape == (28, 28) and out.min() >= 0 and out.max() <= 1
+        mask0 = garment_mask(xi)
+        rows = np.nonzero(mask0.any(axis=1))[0]
+        width = lambda f: np.ptp(np.nonzero(mask0[rows[0] + int(f * len(rows))])[0]) + 1  # noqa: E731
+        if label == drawings.T_SHIRT and width(0.25) > 1.2 * width(0.8):
+            assert out is xi  # short sleeves that stick out: nothing to swing
+        if label in drawings.TOPS and out is not xi:
+            mask, before = garment_mask(out), garment_mask(xi)
+            ys, xs = np.nonzero(mask)
+            ys0, xs0 = np.nonzero(before)
+            aspect, aspect0 = np.ptp(xs) / max(np.ptp(ys), 1), np.ptp(xs0) / max(np.ptp(ys0), 1)
+            assert aspect > 1.1 * aspect0, (label, aspect, aspect0)  # arms out: wider for its height
+            assert ndimage.label(mask)[1] <= ndimage.label(before)[1] + 1  # the sleeves stay on (a speck at most)
+            swung += 1
+    assert swung >= 10  # most of the 18 pullovers, coats and shirts have long sleeves
+    # and as_drawing draws some tops so (ARMS_OUT_SHARE of them)
+    rng = np.random.default_rng(0)
+    pullover = x[y == drawings.PULLOVER][0]
+    wide = [np.ptp(np.nonzero(garment_mask(drawings.as_drawing(pullover, drawings.PULLOVER, rng)))[1]) for _ in range(40)]
+    assert min(wide) < 27 < max(wide) or len(set(wide)) > 1
