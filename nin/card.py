@@ -161,7 +161,8 @@ def card_section(path, shipped=None):
              f"| training time | {_train_time(meta)} |",
              f"| test top-1 / top-3 | **{meta.get('test_accuracy', 0):.4f}** / {meta.get('test_top3', 0):.4f} "
              f"on {meta.get('n_test')} test images |",
-             f"| parameters | {meta.get('params'):,} (the seed network; BatchNorm folded into the convolutions) |",
+             f"| parameters | {meta.get('params'):,} (the seed network"
+             + ("; BatchNorm folded into the convolutions) |" if _is_bn(lineage(meta)[0]) else ", trained as it is: no BatchNorm) |"),
              f"| date | {meta.get('date')} |", ""]
     if meta.get("init_from"):
         lines += ["### How this file was made, run by run", ""] + lineage_table(meta, own_sha, shipped)

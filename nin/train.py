@@ -358,7 +358,20 @@ def hardware():
     if keras.backend.backend() == "jax":
         import jax
         return f"{jax.devices()[0].device_kind} x{jax.device_count()} (JAX)"
-    return f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores (TensorFlow)"
+    return f"{platform.machine()} CPU{cpu_model()}, {os.cpu_count()} cores (TensorFlow)"
+
+
+def cpu_model():
+    """ ' (model name; AMX)' from /proc/cpuinfo where Linux has it: the same recipe ran at 16 images/s
+    on one 2-core machine and 190 on another, so the card says which."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "")
+    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    extra = "AMX" if "amx_bf16" in flags else "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else ""
+    return f" ({'; '.join(x for x in (name, extra) if x)})" if name or extra else ""
 
 
 def default_checkpoint_dir(stem):
@@ -519,6 +532,8 @@ def main(argv=None):
         "images_per_s": round(float(np.median(history["images_per_s"])), 1),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data_sha256": data.checksums(), "history": history,
+        **({"selected_by": "no choice: the run's last epoch, as the recipe states it; the validation split was held out "
+                           "of training and the test set measured once, for this file"} if held_out and not args.init else {}),
         **({"validation": {"n": mv["n"], "seed": data.VALIDATION_SEED, "accuracy": mv["accuracy"], "top3": mv["top3"],
                            "per_class": mv["per_class"],
                            "note": "per-epoch val_* figures in the history are on this split, held out of training"}}
