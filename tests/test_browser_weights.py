@@ -3,8 +3,8 @@ and choosing the other one re-renders every tab that depends on it (the Draw and
 guesses and pictures, the inside view, the model card). The real app on loopback, started with
 `--weights-dir`, in real headless Chromium (see test_browser.py). Screenshots: test-artifacts/weights_*.png.
 
-The second file is a short run of the seed's recipe made here by the project's own training CLI
-(nin.train --recipe d2l on 128 training images): real weights that differ from the shipped ones."""
+The two files are the shipped ones: weights/nin_modern.* and weights/nin_d2l.* (the seed's own recipe,
+10 epochs at 224 px), served from a folder that holds only them."""
 import json
 import re
 import time
@@ -40,14 +40,11 @@ PARTS_JS = """() => {
 
 @pytest.fixture(scope="module")
 def weights_dir(tmp_path_factory):
-    """The shipped modern file (with its exports, metadata and card pictures) and a d2l smoke run."""
-    from nin import train
-
+    """The two shipped files (with their exports, metadata and card pictures), linked into one folder."""
     folder = tmp_path_factory.mktemp("weights")
-    for f in (ROOT / "weights").glob("nin_modern*"):
+    for f in (ROOT / "weights").glob("nin_*"):
         (folder / f.name).symlink_to(f)
-    train.main(["--recipe", "d2l", "--limit", "128", "--epochs", "1", "--image-size", "96", "--out", str(folder),
-                "--checkpoint-dir", str(folder / "ckpt"), "--verbose", "0"])
+    assert (folder / "nin_d2l.weights.h5").exists() and (folder / "nin_modern.weights.h5").exists()
     return folder
 
 
@@ -124,7 +121,7 @@ def test_switching_weights_re_renders_every_tab(page):
                                                   + json.dumps({"before": before, "after": after}, indent=1))
     shot(page, "weights_switched_model_tab")
     assert after["model card"].startswith("d2l"), after["model card"]
-    expect(page.locator("#model-card")).to_contain_text("Recipe: d2l, 1 epochs, 96 px")  # the d2l file's own card
+    expect(page.locator("#model-card")).to_contain_text("Recipe: d2l, 10 epochs, 224 px")  # the d2l file's own card
     expect(page.locator("#model-card")).to_contain_text("The same network, two recipes")
     # what the Upload tab shows now is the d2l file's answer, as the public API gives it
     from gradio_client import Client, handle_file
