@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from nin.preprocess import FOREGROUND, garment_mask
+from nin.preprocess import FOREGROUND, center_28, garment_mask
 
 UP = 4  # drawing canvas: 4 x 28 = 112 px
 T_SHIRT, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, ANKLE_BOOT = range(10)
@@ -37,6 +37,14 @@ def outline(x28):
     return (mask & ~ndimage.binary_erosion(mask)).astype(np.float32)
 
 
+def _long_sleeves(mask):
+    """Do the sleeves reach down to the hem (the garment as wide near its hem as at its widest)? Short
+    sleeves reach nowhere near there."""
+    y0, y1, x0, x1 = _box(mask)
+    low = np.nonzero(mask[y0 + int((y1 - y0) * 0.8)])[0]
+    return len(low) > 0 and low.max() - low.min() + 1 >= 0.85 * (x1 - x0)
+
+
 def _free_sleeves(mask, rng):
     """The mask with a 1 px slit between each long sleeve and the body, from the armpit down: drawn,
     the arms stand apart from the body, as people draw them (in the photos they lie against it)."""
@@ -44,8 +52,7 @@ def _free_sleeves(mask, rng):
         return mask
     y0, y1, x0, x1 = _box(mask)
     h, w = y1 - y0, x1 - x0
-    low = np.nonzero(mask[y0 + int(h * 0.8)])[0]
-    if len(low) == 0 or low.max() - low.min() + 1 < 0.85 * w:  # short sleeves: nothing reaches down there
+    if not _long_sleeves(mask):
         return mask
     mask = mask.copy()
     top = int(round(y0 + h * rng.uniform(0.25, 0.4)))
@@ -67,8 +74,7 @@ def arms_out(x28, rng):
         return x28
     y0, y1, x0, x1 = _box(mask)
     h, w = y1 - y0, x1 - x0
-    low = np.nonzero(mask[y0 + int(h * 0.8)])[0]
-    if len(low) == 0 or low.max() - low.min() + 1 < 0.85 * w or h < 8:
+    if not _long_sleeves(mask) or h < 8:
         return x28
     pad = 28  # room for the swung-out sleeves
     big = np.pad(mask, pad).astype(np.uint8)
@@ -88,16 +94,7 @@ def arms_out(x28, rng):
         for a, part in [(a, root) for a in np.linspace(0, angle, 6)] + [(angle, sleeve)]:  # the root swept: the armpit
             turn = cv2.getRotationMatrix2D((float(edge), float(shoulder)), float(a), 1.0)
             out |= cv2.warpAffine(part, turn, part.shape[::-1], flags=cv2.INTER_NEAREST)
-    out = ndimage.binary_closing(out, iterations=1)
-    ys, xs = np.nonzero(out)
-    crop = out[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
-    scale = 28.0 / max(crop.shape)
-    th, tw = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    small = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
-    fitted = np.zeros((28, 28), np.float32)
-    oy, ox = (28 - th) // 2, (28 - tw) // 2
-    fitted[oy:oy + th, ox:ox + tw] = np.clip(small, 0, 1)  # area averaging can overshoot 1 by a rounding
-    return fitted
+    return center_28(ndimage.binary_closing(out, iterations=1).astype(np.float32))  # the pipeline's own trim and fit
 
 
 def _contours(x28, holes, sleeves_rng=None):
