@@ -288,3 +288,23 @@ def test_the_verdict_speaks_the_pages_language():
     assert all(name in verdict for name in i18n.CLASS_NAMES_ZH)
     label, top, _, _, verdict = demo._shown(explained[:3] + ({"is_garment": True},), i18n.ZH)
     assert verdict == "" and top == "**包** 40%"
+
+
+@pytest.mark.slow
+def test_a_larger_real_flag_flags_more_real_garment_photos(clf):
+    """--real-flag moves the real Gaussian's threshold: the share of real garment photos it flags
+    follows it (the Fashion-MNIST Gaussian may take some back, never flags more)."""
+    if not (SHARED / "manifest.json").is_file():
+        pytest.skip("the shared real-world set is not on this machine")
+    from nin.calibrate import choose, collect
+
+    sets = collect(clf, SHARED, 10, np.random.default_rng(0), lambda *a: None, limit=100)
+    real = sets["real garment photos"]
+    photos = real.of_kind("photo")
+
+    def flagged(real_flag):
+        check = choose(sets, lambda *a: None, real_flag)
+        return float((~check.verdicts(real.x[photos], real.maps[photos], "photo")[1]).mean())
+
+    low, high = flagged(0.05), flagged(0.4)
+    assert low <= 0.06 and low + 0.04 < high <= 0.41, (low, high)

@@ -1,0 +1,70 @@
+"""Can a doodle's shape alone tell a garment from a non-garment? Compares each doodle's filled
+silhouette (the Draw tab's pipeline, then nin.preprocess.fill_drawing's closing and fill) with
+12,000 Fashion-MNIST training silhouettes outside the validation split: the best IoU, and the best
+chamfer distance of the outlines. Prints the AUROC of real garment doodles, and of 500 validation
+images drawn (nin/drawings.py), against the non-garment doodles. Not part of the app:
+docs/garment_score.md says what it gave.
+
+    python scripts/probe_doodle_shapes.py ../shared/realworld
+"""
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from anywhere
+from nin import data, drawings, preprocess as P, realworld  # noqa: E402
+from nin.calibrate import auroc  # noqa: E402
+
+
+def filled_mask(x28):
+    """The silhouette fill_drawing fills (gaps closed at 4x, holes filled), at 28x28."""
+    big = cv2.resize(np.asarray(x28, np.float32), (112, 112), interpolation=cv2.INTER_LINEAR)
+    k = 4 * P.FILL_CLOSE
+    closed = cv2.morphologyEx((big > 0.3).astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    body = ndimage.binary_fill_holes(closed).astype(np.float32)
+    return cv2.resize(body, (28, 28), interpolation=cv2.INTER_AREA) > 0.5
+
+
+def edge(m):
+    return m & ~ndimage.binary_erosion(m)
+
+
+def flat(masks):
+    return np.stack(masks).reshape(len(masks), -1).astype(np.float32)
+
+
+(train, val) = data.train_validation_split(*data.load_split("train"))
+x_fit = train[0][:12000].astype(np.float32) / 255
+fm = [ndimage.binary_fill_holes(x > P.FOREGROUND) for x in x_fit]
+FM_MASK, FM_EDGE = flat(fm), flat([edge(m) for m in fm])
+FM_DIST = flat([ndimage.distance_transform_edt(~edge(m)) for m in fm])
+
+
+def scores(masks):
+    """(best IoU, minus the best symmetric chamfer distance) against the Fashion-MNIST silhouettes."""
+    a = flat(masks)
+    inter = a @ FM_MASK.T
+    iou = inter / np.maximum(a.sum(1)[:, None] + FM_MASK.sum(1)[None] - inter, 1)
+    e, d = flat([edge(m) for m in masks]), flat([ndimage.distance_transform_edt(~edge(m)) for m in masks])
+    chamfer = (e @ FM_DIST.T) / np.maximum(e.sum(1, keepdims=True), 1) + (d @ FM_EDGE.T) / FM_EDGE.sum(1)[None]
+    return iou.max(1), -chamfer.min(1)
+
+
+folder = Path(sys.argv[1])
+garments = [p for k, p, _ in realworld.list_images(folder) if k == "drawings"]
+others = sorted((folder / "not-garments").glob("*.png"))
+doodle = lambda p: filled_mask(P.prepare_sketch(realworld.as_sketchpad_value(p)))
+rng = np.random.default_rng(0)
+xv, yv = val[0][:500].astype(np.float32) / 255, val[1][:500]
+sets = {"real garment doodles": [doodle(p) for p in garments],
+        "validation images drawn": [filled_mask(drawings.as_drawing(x, int(y), rng)) for x, y in zip(xv, yv)]}
+neg = scores([doodle(p) for p in others])
+print(f"AUROC against {len(others)} non-garment doodles     best IoU   best chamfer")
+for name, masks in sets.items():
+    pos = scores(masks)
+    print(f"  {name:24} ({len(masks):4})    {auroc(pos[0], neg[0]):.3f}      {auroc(pos[1], neg[1]):.3f}")
