@@ -108,6 +108,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         sketch_top = top_line("sketch-top1")
                         sketch_button = gr.Button(T("predict"), variant="primary")
                         sketch_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
+                        gr.Markdown(T("sketch.tip"), elem_classes="retention", elem_id="sketch-tip")
                         gr.Markdown(note, elem_classes="retention")
                     sketch_label, sketch_view, sketch_cam, sketch_verdict = guesses("sketch")
             with gr.Tab(T("tab.upload"), id="upload"):
@@ -119,6 +120,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         upload_kept = picture("kept", "upload-kept", height=200)
                         upload_button = gr.Button(T("predict"), variant="primary")
                         upload_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
+                        gr.Markdown(T("upload.tip"), elem_classes="retention", elem_id="upload-tip")
                         gr.Markdown(note, elem_classes="retention")
                         gr.Examples(demo.example_files(), inputs=upload, label=T("examples"), examples_per_page=30)
                     upload_label, upload_view, upload_cam, upload_verdict = guesses("upload")

@@ -55,6 +55,12 @@ were trained and how well they do.""",
     "tab.architecture": ("Architecture", "架构"),
     "tab.model": ("Model", "模型"),
     "sketch": ("Draw a garment", "画一件服装"),
+    # what the network knows (docs/pipeline.md: top views, arms held out and shorts stay wrong)
+    "sketch.tip": ("Tip: draw one garment the way Fashion-MNIST shows it: from the front, filling the square, "
+                   "sleeves hanging down; shoes and boots from the side, toe to the left.",
+                   "提示：照 Fashion-MNIST 的样子画一件服装：正面、占满方框、袖子自然下垂；鞋和靴子画侧面，鞋尖朝左。"),
+    "upload.tip": ("Tip: one garment, laid flat or hung up, filling most of the photo; shoes from the side.",
+                   "提示：一件服装，平铺或挂起，占满照片的大部分；鞋子拍侧面。"),
     "predict": ("Predict", "预测"),
     "look_inside": ("Look inside the network", "查看网络内部"),
     "upload": ("Photo or image of a garment", "服装的照片或图片"),

@@ -48,6 +48,7 @@ def expect_page_text(page, locale):
     expect(page.get_by_role("button", name=text("predict", locale), exact=True).first).to_be_visible()
     expect(page.get_by_text(text("how_it_works", locale), exact=True)).to_be_visible()
     expect(page.get_by_text(text("seen", locale), exact=True).first).to_be_visible()
+    expect(page.locator("#sketch-tip")).to_have_text(text("sketch.tip", locale))  # how to draw what it knows
     expect(page.locator("h1").first).to_have_text(text("about", locale).splitlines()[0].lstrip("# "))
 
 
