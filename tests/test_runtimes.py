@@ -45,3 +45,18 @@ def test_savedmodel_export_serves_the_same_logits(tmp_path, classifier, test_spl
     expected_logits, expected_maps = classifier._forward(x)
     np.testing.assert_allclose(np.asarray(logits), np.asarray(expected_logits), atol=1e-4)
     assert maps.shape == (8, 5, 5, 10)
+
+
+def test_the_draw_tabs_tip_holds_shoes_point_left_as_in_fashion_mnist(test_split):
+    """The tip under the Draw tab says: shoes from the side, toe to the left. The d2l weights (no flips in
+    training) read a mirrored shoe wrong; the modern ones (trained with flips) read it either way."""
+    from nin.weights import WEIGHTS_DIR
+
+    x, y = test_split
+    shoes = np.flatnonzero(np.isin(y, (5, 7, 9)))[:300]
+    xs, ys = x[shoes].astype(np.float32) / 255.0, y[shoes]
+    right = lambda clf, images: float((clf.predict(images).argmax(1) == ys).mean())
+    d2l = Classifier(WEIGHTS_DIR / "nin_d2l.weights.h5", "tflite-int8")
+    modern = Classifier(DEFAULT_WEIGHTS, "tflite-int8")
+    assert right(d2l, xs) > 0.9 and right(d2l, xs[:, :, ::-1]) < 0.5
+    assert right(modern, xs) > 0.9 and right(modern, xs[:, :, ::-1]) > 0.9
