@@ -145,8 +145,8 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
                         confusion = picture("model.confusion", "model-confusion")
         # Below the tabs, so that on a phone the drawing square comes right after the title.
         with gr.Row():
-            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2, elem_id="weights")
-            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1, elem_id="top-k")
+            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2, min_width=240, elem_id="weights")
+            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1, min_width=240, elem_id="top-k")
 
         sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
         sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam, sketch_verdict]

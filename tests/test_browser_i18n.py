@@ -112,6 +112,9 @@ def test_phone_in_the_browsers_language(browser, app_url, locale):
         for name in ("seen", "cam"):
             expect(page.locator(f"#sketch-{name} img")).to_have_attribute("src", re.compile(r"/gradio_api/file="))
             expect_whole_picture(page, page.locator(f"#sketch-{name} img"), square=True, min_px_per_pixel=4)
+        # the Weights menu's value is whole on a phone (it wraps below the top-k slider's row, not clipped)
+        menu = page.locator("#weights input")
+        assert menu.evaluate("e => e.scrollWidth <= e.clientWidth"), menu.input_value()
         shot(page, f"lang_{locale}_phone_full")
         assert not page.js_errors, page.js_errors
     finally:
