@@ -347,13 +347,21 @@ def fill_drawing(x28):
     """
     import cv2
 
+    big, enclosed = drawing_enclosed(x28)
+    out = cv2.resize(np.maximum(enclosed * FILL_BODY, big).astype(np.float32), (28, 28), interpolation=cv2.INTER_AREA)
+    return np.clip(out, 0.0, 1.0)
+
+
+def drawing_enclosed(x28):
+    """(the drawing at 4x, the mask of what its outline encloses at 4x: gaps up to FILL_CLOSE px closed,
+    then filled)."""
+    import cv2
+
     big = cv2.resize(np.asarray(x28, np.float32), (112, 112), interpolation=cv2.INTER_LINEAR)
     k = 4 * FILL_CLOSE
     closed = cv2.morphologyEx((big > 0.3).astype(np.uint8), cv2.MORPH_CLOSE,
                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
-    body = ndimage.binary_fill_holes(closed) * FILL_BODY
-    out = cv2.resize(np.maximum(body, big).astype(np.float32), (28, 28), interpolation=cv2.INTER_AREA)
-    return np.clip(out, 0.0, 1.0)
+    return big, ndimage.binary_fill_holes(closed)
 
 
 def prepare_upload(src):

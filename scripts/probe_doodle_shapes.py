@@ -21,13 +21,9 @@ from nin.calibrate import auroc  # noqa: E402
 
 
 def filled_mask(x28):
-    """The silhouette fill_drawing fills (gaps closed at 4x, holes filled), at 28x28."""
-    big = cv2.resize(np.asarray(x28, np.float32), (112, 112), interpolation=cv2.INTER_LINEAR)
-    k = 4 * P.FILL_CLOSE
-    closed = cv2.morphologyEx((big > 0.3).astype(np.uint8), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
-    body = ndimage.binary_fill_holes(closed).astype(np.float32)
-    return cv2.resize(body, (28, 28), interpolation=cv2.INTER_AREA) > 0.5
+    """The silhouette fill_drawing fills, at 28x28."""
+    enclosed = P.drawing_enclosed(x28)[1].astype(np.float32)
+    return cv2.resize(enclosed, (28, 28), interpolation=cv2.INTER_AREA) > 0.5
 
 
 def edge(m):
@@ -40,7 +36,7 @@ def flat(masks):
 
 (train, val) = data.train_validation_split(*data.load_split("train"))
 x_fit = train[0][:12000].astype(np.float32) / 255
-fm = [ndimage.binary_fill_holes(x > P.FOREGROUND) for x in x_fit]
+fm = [P.garment_mask(x) for x in x_fit]
 FM_MASK, FM_EDGE = flat(fm), flat([edge(m) for m in fm])
 FM_DIST = flat([ndimage.distance_transform_edt(~edge(m)) for m in fm])
 
