@@ -247,6 +247,7 @@ def main(argv=None):
     except OSError as e:  # e.g. the port is taken
         sys.exit(f"error: cannot serve on {args.host}:{args.port}: {str(e).splitlines()[0] if str(e) else e!r}")
     websafety.start_folder_pruner(args.delete_after)
+    websafety.start_memory_trimmer()
     if share_url:
         print(f"NiN garment classifier on {local_url} and publicly on {share_url}", flush=True)
     else:
