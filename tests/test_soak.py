@@ -8,6 +8,7 @@ setting (plus one deletion round and slack). Bounded: it stops by itself after S
 Figures go to test-artifacts/soak.json (and docs/reliability.md).
 """
 import json
+import os
 import re
 import threading
 import time
@@ -36,12 +37,14 @@ def rss_mb(pid):
 def cache_files(cache, baseline):
     """(path, age in s by ctime, as delete_cache ages them) of the files the run put in the cache."""
     now, out = time.time(), []
-    for p in list(cache.rglob("*")):
-        try:
-            if p.is_file() and p not in baseline:
-                out.append((p, now - p.stat().st_ctime))
-        except FileNotFoundError:  # deleted while we looked
-            pass
+    for folder, _, names in os.walk(cache):  # unlike rglob, skips a folder the server deletes mid-walk
+        for name in names:
+            p = Path(folder, name)
+            try:
+                if p not in baseline:
+                    out.append((p, now - p.stat().st_ctime))
+            except FileNotFoundError:  # deleted while we looked
+                pass
     return out
 
 
