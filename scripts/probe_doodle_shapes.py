@@ -2,7 +2,8 @@
 silhouette (the Draw tab's pipeline, then nin.preprocess.fill_drawing's closing and fill) with
 12,000 Fashion-MNIST training silhouettes outside the validation split: the best IoU, and the best
 chamfer distance of the outlines. Prints the AUROC of real garment doodles, and of 500 validation
-images drawn (nin/drawings.py), against the non-garment doodles. Not part of the app:
+images drawn (nin/drawings.py), against the non-garment doodles; and how often the nearest
+silhouettes' classes name a garment doodle's own (shape alone as a classifier). Not part of the app:
 docs/garment_score.md says what it gave.
 
     python scripts/probe_doodle_shapes.py ../shared/realworld
@@ -35,24 +36,35 @@ def flat(masks):
 
 
 (train, val) = data.train_validation_split(*data.load_split("train"))
-x_fit = train[0][:12000].astype(np.float32) / 255
+x_fit, Y_FIT = train[0][:12000].astype(np.float32) / 255, train[1][:12000]
 fm = [P.garment_mask(x) for x in x_fit]
 FM_MASK, FM_EDGE = flat(fm), flat([edge(m) for m in fm])
 FM_DIST = flat([ndimage.distance_transform_edt(~edge(m)) for m in fm])
 
 
-def scores(masks):
-    """(best IoU, minus the best symmetric chamfer distance) against the Fashion-MNIST silhouettes."""
+def similarities(masks):
+    """(IoU, minus the symmetric chamfer distance) of each mask against every Fashion-MNIST silhouette."""
     a = flat(masks)
     inter = a @ FM_MASK.T
     iou = inter / np.maximum(a.sum(1)[:, None] + FM_MASK.sum(1)[None] - inter, 1)
     e, d = flat([edge(m) for m in masks]), flat([ndimage.distance_transform_edt(~edge(m)) for m in masks])
     chamfer = (e @ FM_DIST.T) / np.maximum(e.sum(1, keepdims=True), 1) + (d @ FM_EDGE.T) / FM_EDGE.sum(1)[None]
-    return iou.max(1), -chamfer.min(1)
+    return iou, -chamfer
+
+
+def scores(masks):
+    """(best IoU, minus the best chamfer distance) against the Fashion-MNIST silhouettes."""
+    return tuple(s.max(1) for s in similarities(masks))
+
+
+def nearest_class(similarity, k):
+    """The majority class of the k most similar Fashion-MNIST silhouettes."""
+    nearest = np.argsort(-similarity, 1)[:, :k]
+    return np.array([np.bincount(Y_FIT[row], minlength=10).argmax() for row in nearest])
 
 
 folder = Path(sys.argv[1])
-garments = [p for k, p, _ in realworld.list_images(folder) if k == "drawings"]
+garments, labels = zip(*[(p, y) for k, p, y in realworld.list_images(folder) if k == "drawings"])
 others = sorted((folder / "not-garments").glob("*.png"))
 doodle = lambda p: filled_mask(P.prepare_sketch(realworld.as_sketchpad_value(p)))
 rng = np.random.default_rng(0)
@@ -64,3 +76,9 @@ print(f"AUROC against {len(others)} non-garment doodles     best IoU   best cham
 for name, masks in sets.items():
     pos = scores(masks)
     print(f"  {name:24} ({len(masks):4})    {auroc(pos[0], neg[0]):.3f}      {auroc(pos[1], neg[1]):.3f}")
+
+print(f"\nShape alone as a classifier, {len(garments)} real garment doodles: top-1 of the majority class "
+      "of the k nearest silhouettes")
+for name, similarity in zip(("IoU", "chamfer"), similarities(sets["real garment doodles"])):
+    print(f"  {name:8}" + "".join(f"   k={k}: {np.mean(nearest_class(similarity, k) == np.array(labels)):.3f}"
+                                  for k in (1, 5, 15)))
