@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(dataset-fashion-mnist)
 requirements=requirements.txt
 if [[ "${1:-}" == "--test" ]]; then
-  apt_packages+=(chromium fonts-dejavu-core fonts-wqy-microhei)  # a CJK font: the 简体中文 page's screenshots
+  apt_packages+=(chromium fonts-dejavu-core fonts-wqy-microhei libcairo2)  # a CJK font: the 简体中文 page's screenshots
   requirements=requirements-dev.txt
 fi
 

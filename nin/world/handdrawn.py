@@ -1,0 +1,100 @@
+"""Icons redrawn the way a person draws in 20 seconds, in the form the Draw tab gives the network.
+
+A designer's icon is exact; a doodle is not. From the icon's ink we keep a few lines (the outline
+of a filled shape, the centre line of a drawn stroke), then bend them with a smooth random warp,
+vary their width, break them in places, sometimes fill the shape, and hand the strokes to the
+Draw tab's own step (`nin.preprocess.center_28` with the sketch stroke width).
+"""
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from nin.preprocess import STROKE_PX, center_28
+
+SIDE = 256  # working canvas, as a Sketchpad's drawing area
+
+
+def ink_of(rgba):
+    """1 where the icon has ink (its alpha), float32 [SIDE, SIDE]."""
+    a = rgba[..., 3].astype(np.float32) / 255
+    if a.shape[0] != SIDE:
+        a = cv2.resize(a, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    return a
+
+
+def is_line_icon(ink):
+    """A line icon (strokes of one width) rather than a filled shape: no ink far from an edge."""
+    solid = ink > 0.5
+    ys, xs = np.nonzero(solid)
+    if len(ys) == 0:
+        return False
+    side = max(np.ptp(ys), np.ptp(xs)) + 1
+    return ndimage.distance_transform_edt(solid).max() < 0.09 * side
+
+
+def centre_lines(ink):
+    """The lines a person would draw: a line icon's stroke centres, a filled icon's outline and holes."""
+    from skimage.morphology import skeletonize
+
+    solid = ink > 0.5
+    if is_line_icon(ink):
+        return skeletonize(solid).astype(np.uint8)
+    filled = ndimage.binary_fill_holes(solid)
+    contours, _ = cv2.findContours(solid.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    lines = np.zeros(ink.shape, np.uint8)
+    big = [c for c in contours if cv2.contourArea(c) > 0.004 * filled.sum() + 20]  # no specks or tiny holes
+    cv2.drawContours(lines, big, -1, 1, 1)
+    return lines
+
+
+def _simplified(lines, rng):
+    """Redraw the lines as polylines, often with fewer corners (people simplify), some left open."""
+    contours, _ = cv2.findContours(lines, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    out = np.zeros_like(lines)
+    eps = rng.choice([0.0, 1.5, 3.0, 5.0])
+    for c in contours:
+        if len(c) < 3:
+            continue
+        if eps:
+            c = cv2.approxPolyDP(c, eps, closed=False)
+        pts = c[:, 0, :].astype(np.float32)
+        if len(pts) > 8 and rng.random() < 0.3:  # an overshoot: the stroke runs on past its end
+            d = pts[-1] - pts[-2]
+            pts = np.vstack([pts, pts[-1] + d / (np.linalg.norm(d) + 1e-6) * rng.uniform(4, 14)])
+        cv2.polylines(out, [np.round(pts).astype(np.int32)], False, 1, 1, cv2.LINE_8)
+    return out
+
+
+def _warp(img, rng, amount):
+    """A smooth random bend, amount px at most: a hand's wobble over the whole drawing."""
+    h, w = img.shape
+    fields = [ndimage.gaussian_filter(rng.normal(size=(h // 16, w // 16)), 1.5) for _ in range(2)]
+    fields = [cv2.resize((f / (np.abs(f).max() + 1e-6) * amount).astype(np.float32), (w, h),
+                         interpolation=cv2.INTER_CUBIC) for f in fields]
+    yy, xx = np.indices((h, w), np.float32)
+    return cv2.remap(img.astype(np.float32), xx + fields[0], yy + fields[1], cv2.INTER_LINEAR)
+
+
+def _gaps(lines, rng):
+    """A few breaks in the strokes, as where a pen lifts."""
+    ys, xs = np.nonzero(lines)
+    if len(ys) == 0:
+        return lines
+    for i in rng.choice(len(ys), size=min(len(ys), int(rng.integers(0, 5))), replace=False):
+        cv2.circle(lines, (int(xs[i]), int(ys[i])), int(rng.integers(3, 8)), 0, -1)
+    return lines
+
+
+def hand_drawn(rgba, rng):
+    """One 20-second drawing of the icon as the Draw tab's pipeline makes it: 28x28 float32 in [0, 1]."""
+    ink = ink_of(rgba)
+    lines = _simplified(centre_lines(ink), rng)
+    lines = _gaps(lines, rng)
+    # shrink a little and pad: people leave margins, and the warp must not cut the drawing
+    lines = cv2.copyMakeBorder(lines, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=0)
+    width = int(rng.integers(2, 7))  # the pen: thin to felt-tip, before the pipeline's own thickening
+    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width)))
+    strokes = (_warp(lines, rng, rng.uniform(4, 16)) > 0.5).astype(np.uint8)
+    if rng.random() < 0.15:  # sometimes filled in
+        strokes = np.maximum(strokes, ndimage.binary_fill_holes(strokes).astype(np.uint8))
+    return center_28(strokes.astype(np.float32), stroke_px=STROKE_PX)

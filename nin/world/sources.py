@@ -1,0 +1,110 @@
+"""What the world fine-tune learns from besides Fashion-MNIST, as lists of (what, class, group).
+
+Classes are Fashion-MNIST's 0..9, or OUTLIER (-1): "none of the ten", pushed towards a uniform
+softmax (Outlier Exposure). The label tables are CSV files in data/world/, sorted by eye:
+- clothing_labels.csv: the clothing-photo folder's labels -> a class, "outlier", "skip" or "by photo";
+- clothing_shoes.csv: every photo labelled Shoes -> Sneaker / Sandal / Ankle boot / none;
+- icon_labels.csv: garment icons (set, icon, licence, class), the rest of a set may serve as outliers.
+Validation splits are fixed: photos by the person who took them (sender_id), icons by icon set.
+"""
+import csv
+import hashlib
+import re
+from pathlib import Path
+
+from nin.data import CLASS_NAMES
+from nin.world import icons
+
+TABLES = Path(__file__).resolve().parent.parent.parent / "data" / "world"
+OUTLIER = -1
+VAL_SHARE = 0.15  # of senders / icon sets, chosen by a hash of their name: fixed, whatever the order
+# Icon sets held out for validation: whole sets, so a style seen in training is not what we measure on.
+VAL_ICON_SETS = ("fluent-emoji-flat", "iconoir", "mingcute", "icons8", "streamline-plump", "noto-v1")
+# Icons whose names say clothing of any kind never become outliers (a sock or a hat is too near).
+CLOTHING_WORDS = re.compile(
+    r"shirt|dress|shoe|boot|bag|coat|jacket|pant|trouser|jean|sock|hat|cap|glove|mitten|scarf|tie|cloth|wear|"
+    r"short|skirt|bikini|swim|hanger|laundry|fashion|sandal|sneaker|sweater|hoodie|purse|wallet|pack|luggage|"
+    r"suitcase|case|kimono|sari|vest|apron|uniform|polo|top|robe|gown|suit|heel|slipper|footwear|bra|brief|"
+    r"underwear|lingerie|costume|outfit|wardrobe|closet|store|shop|tag|mannequin|jersey|hood|boot|trainer|"
+    r"running|mall|tote|pouch|clutch|basket|cart|gift|kit")
+OUTLIERS_PER_SET = 90
+
+
+class DataError(ValueError):
+    """One sentence naming the folder or file that cannot be used; raised before training starts."""
+
+
+def in_validation(name):
+    """Fixed split by a hash of the group's name (sender id, icon set)."""
+    return int(hashlib.sha1(str(name).encode()).hexdigest(), 16) % 1000 < VAL_SHARE * 1000
+
+
+def _read_csv(path, columns):
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError:
+        raise DataError(f"The label table {path} is missing.") from None
+    if rows and not set(columns) <= set(rows[0]):
+        raise DataError(f"The label table {path} lacks the columns {', '.join(columns)}.")
+    return rows
+
+
+def _class_index(name, where):
+    if name == "outlier":
+        return OUTLIER
+    if name not in CLASS_NAMES:
+        raise DataError(f"{where}: {name!r} is not one of the ten classes.")
+    return CLASS_NAMES.index(name)
+
+
+def clothing_photos(folder, tables=TABLES):
+    """[(photo path, class, sender_id)] from a clothing-dataset folder (images.csv + images/)."""
+    folder = Path(folder)
+    index = folder / "images.csv"
+    if not index.is_file() or not (folder / "images").is_dir():
+        raise DataError(f"{folder} is not a clothing-photo folder (it needs images.csv and images/).")
+    by_label = {r["label"]: r["class"] for r in _read_csv(tables / "clothing_labels.csv", ("label", "class"))}
+    shoes = {r["image"]: r["class"] for r in _read_csv(tables / "clothing_shoes.csv", ("image", "class"))}
+    out = []
+    for r in _read_csv(index, ("image", "sender_id", "label")):
+        target = by_label.get(r["label"], "skip")
+        if target == "by photo":
+            target = shoes.get(r["image"], "none")
+        if target in ("skip", "none"):
+            continue
+        path = folder / "images" / f"{r['image']}.jpg"
+        if path.is_file():
+            out.append((path, _class_index(target, "clothing_labels.csv"), r["sender_id"]))
+    if not out:
+        raise DataError(f"No labelled photos found in {folder}.")
+    return out
+
+
+def garment_icons(root=icons.DEFAULT_ROOT, tables=TABLES):
+    """[((set, icon), class, set)] for the icons sorted by eye into the ten classes (or as outliers)."""
+    rows = _read_csv(tables / "icon_labels.csv", ("set", "icon", "license", "class"))
+    installed = set(icons.installed_sets(root))
+    out = []
+    for r in rows:
+        if r["class"] == "drop" or r["set"] not in installed:
+            continue
+        out.append(((r["set"], r["icon"]), _class_index(r["class"], "icon_labels.csv"), r["set"]))
+    return out
+
+
+def outlier_icons(root=icons.DEFAULT_ROOT, tables=TABLES, per_set=OUTLIERS_PER_SET):
+    """[((set, icon), OUTLIER, set)]: per set, icons whose names say nothing of clothing, chosen by hash."""
+    sorted_ones = {(r["set"], r["icon"]) for r in _read_csv(tables / "icon_labels.csv", ("set", "icon"))}
+    out = []
+    for name in icons.installed_sets(root):
+        try:
+            bodies, _ = icons.read_set(root, name)
+        except icons.IconError as e:
+            print(e)
+            continue
+        names = [n for n in bodies if (name, n) not in sorted_ones and not CLOTHING_WORDS.search(n)
+                 and not re.search(r"-(12|16|20|28|32|48)-", n)]  # one size of each multi-size icon
+        names.sort(key=lambda n: hashlib.sha1(f"{name}/{n}".encode()).hexdigest())
+        out += [((name, n), OUTLIER, name) for n in names[:per_set]]
+    return out
