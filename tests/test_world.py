@@ -42,12 +42,14 @@ def fixture_sources(tmp_path_factory, test_split):
     labels = {0: "T-Shirt", 1: "Pants", 3: "Dress", 6: "Shirt"}
     picks = [i for i in range(200) if int(y[i]) in labels][:8]
     rng = np.random.default_rng(0)
+    held_out = next(str(s) for s in range(1000) if sources.in_validation(str(s)))  # one sender in validation
+    senders = [held_out, "a", "b", "c"]
     for n, i in enumerate(picks):
         garment = np.kron(x[i], np.ones((10, 10), np.uint8)).astype(np.float32) / 255
         backdrop = rng.uniform(150, 220, 3)
         rgb = (backdrop * (1 - garment[..., None]) + np.array([40, 60, 120]) * garment[..., None]).astype(np.uint8)
         Image.fromarray(np.pad(rgb, ((60, 60), (40, 40), (0, 0)), mode="edge")).save(photos / "images" / f"p{n}.jpg")
-        rows.append((f"p{n}", str(n % 4), labels[int(y[i])], "False"))
+        rows.append((f"p{n}", senders[n % 4], labels[int(y[i])], "False"))
     (photos / "images" / "broken.jpg").write_bytes(b"not a jpeg at all")
     rows.append(("broken", "9", "T-Shirt", "False"))
     with open(photos / "images.csv", "w", newline="") as f:
