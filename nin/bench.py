@@ -16,12 +16,13 @@
 6. `--browser-only`: the live Draw tab in headless Chromium, stroke -> settled for one stroke and
    after seven quick strokes, against a do-nothing Sketchpad app (nin/browserbench.py); replaces
    its section in bench/RESULTS.md.
+7. `--train`: the training step at 112 / 224 px, float32 / bfloat16, the host-side augmentation per
+   kind and what that means in minutes per epoch (nin/trainbench.py); prints its table.
 All ratios compare figures measured in this same run: the machines are shared and noisy.
 """
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,13 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from nin.machine import forward_flops, machine
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "0002_trouser.png"
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def matmul_gflops(n=4096, reps=3):
@@ -52,22 +50,6 @@ def _timed(fn):
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
-
-
-def forward_flops(image_size=224):
-    """Multiply-adds x 2 of every convolution for one image (pooling and ReLU are noise)."""
-    from nin.model import build_nin, keras
-
-    x, flops = np.zeros((1, image_size, image_size, 1), np.float32), 0
-    for block in build_nin(image_size).layers:
-        layers = block.layers if isinstance(block, keras.Sequential) else [block]
-        for layer in layers:
-            y = layer(x)
-            if isinstance(layer, keras.layers.Conv2D):
-                kh, kw = layer.kernel_size
-                flops += 2 * int(np.prod(y.shape[1:])) * kh * kw * x.shape[-1]
-            x = y
-    return flops
 
 
 def time_call(fn, x, budget_s=6.0, min_reps=3, max_reps=50):
@@ -340,9 +322,13 @@ def main(argv=None):
     p.add_argument("--inside-only", action="store_true", help="only the inside view; replaces its section of --out")
     p.add_argument("--browser-only", action="store_true",
                    help="only the live Draw tab in Chromium against the Sketchpad floor; replaces its section of --out")
+    p.add_argument("--train", action="store_true", help="only the training speed of this machine (nin/trainbench.py)")
     p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     p.add_argument("--note", help="a line for RESULTS.md on the conditions, e.g. what else ran on the machine")
     args = p.parse_args(argv)
+    if args.train:
+        from nin import trainbench
+        return trainbench.main()
     print(f"machine: {machine()}")
     if args.browser_only:
         from nin.browserbench import BROWSER_HEADING, bench_browser, browser_report

@@ -170,8 +170,54 @@ def card_section(path, shipped=None):
     lines += ["| class | test accuracy |", "|---|---:|"]
     lines += [f"| {c} | {a:.3f} |" for c, a in meta.get("per_class", {}).items()]
     lines += ["", f"![training curves]({stem}_curves.png) ![confusion matrix]({stem}_confusion.png)", ""]
+    lines += world_lines(meta)
     lines += calibration_lines(meta, stem)
     return "\n".join(lines)
+
+
+def world_lines(meta):
+    """For a world fine-tune (nin.world.finetune): every data source with its licence and how many
+    images of each went in, the validation and development figures before and after, and whether
+    it won the default (nin.world.compare)."""
+    world = meta.get("world")
+    if not world:
+        return []
+    lines = ["### What this file learnt from besides Fashion-MNIST", "",
+             f"- Real phone photos: {world.get('clothing_photos')}; sorted into the ten classes and "
+             "\"none of the ten\" by data/world/clothing_labels.csv and clothing_shoes.csv (shoes sorted by eye).",
+             "- Icons and emoji from the npm registry (`@iconify-json/*`, pinned in data/icons/package.json), garments "
+             "sorted by eye in data/world/icon_labels.csv, the rest as \"none of the ten\"; each uploaded and redrawn "
+             "by hand (nin/world/handdrawn.py). Sets and licences (CC BY sets credited here):", ""]
+    lines += [f"  - {c['name']} (`{g}` {c.get('version')}), {c['licence']}, by {c.get('author')} <{c.get('url')}>"
+              for g, c in (world.get("icon_sets") or {}).items()]
+    counts = world.get("images") or {}
+    names = sorted({n for kind in counts.values() for n in kind})
+    lines += ["", "Cached 28×28 images (each source image through the app's pipeline, a few variants each; "
+              f"{world.get('held_out')} held out for validation: photos by sender, icons by set):", "",
+              "| kind | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines += [f"| {kind} | " + " | ".join(str(c.get(n, 0)) for n in names) + " |" for kind, c in counts.items()]
+    shares = world.get("shares") or {}
+    lines += ["", f"Each batch: photos {shares.get('photos', 0):.0%}, garment icons {shares.get('icons', 0):.0%}, "
+              f"\"none of the ten\" {shares.get('outliers', 0):.0%} (Outlier Exposure, uniform target, weight "
+              f"{world.get('oe_weight')}), the rest Fashion-MNIST.", ""]
+    before, after = world.get("before") or {}, (world.get("tables") or [{}])[-1]
+    if before and after:
+        lines += ["| set (at the training size) | n | before | after |", "|---|---:|---:|---:|"]
+        for name, r in after.items():
+            key = "top1" if "top1" in r else "auroc_msp"
+            what = "top-1" if key == "top1" else "max-softmax AUROC vs garments"
+            lines.append(f"| {name}, {what} | {r['n']} | {before.get(name, {}).get(key, float('nan')):.3f} | "
+                         f"**{r[key]:.3f}** |")
+        lines.append("")
+    vs = meta.get("versus_modern")
+    if vs:
+        verdict = "**the app's default**" if vs["won"] else "not the default (nin_modern stays)"
+        lines += [f"Against nin_modern on the development folder, through the app's runtime "
+                  f"(`python -m nin.world.compare`): photos {vs['world']['photos']['top1']:.3f} vs "
+                  f"{vs['modern']['photos']['top1']:.3f}, doodles drawn {vs['world']['doodles drawn']['top1']:.3f} vs "
+                  f"{vs['modern']['doodles drawn']['top1']:.3f}, test top-1 {meta.get('test_accuracy', 0):.4f} "
+                  f"(needs ≥ {vs['min_test']}): {verdict}.", ""]
+    return lines
 
 
 def shipped_section(shipped, serving):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = ROOT / "weights"
-DEFAULT_WEIGHTS = WEIGHTS_DIR / "nin_modern.weights.h5"
+MODERN_WEIGHTS = WEIGHTS_DIR / "nin_modern.weights.h5"
+WORLD_WEIGHTS = WEIGHTS_DIR / "nin_world.weights.h5"
 
 
 class WeightsError(RuntimeError):
@@ -43,6 +44,16 @@ def read_metadata(weights_path):
         print(f"warning: ignoring unreadable metadata {p} ({type(e).__name__})", file=sys.stderr)
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def default_weights(world=WORLD_WEIGHTS, modern=MODERN_WEIGHTS):
+    """The world file when its metadata says it beat nin_modern where people are (python -m
+    nin.world.compare writes the verdict; the model card prints it), else nin_modern."""
+    won = read_metadata(world).get("versus_modern", {}).get("won") if Path(world).is_file() else False
+    return Path(world) if won else Path(modern)
+
+
+DEFAULT_WEIGHTS = default_weights()
 
 
 def is_temp_file(path):
@@ -158,7 +169,7 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
-PATH_ARGS = ("init", "out", "checkpoint_dir")  # training arguments that name files or folders
+PATH_ARGS = ("init", "out", "checkpoint_dir", "icons", "cache_dir", "clothing", "dev")  # training arguments naming files or folders
 
 
 def portable_path(value):

@@ -15,9 +15,11 @@ PACKAGE = "nin"
 
 
 def project_files():
-    """{module name: path} for nin/*.py and app.py."""
-    files = {f"{PACKAGE}.{p.stem}" if p.stem != "__init__" else PACKAGE: p
-             for p in sorted((ROOT / PACKAGE).glob("*.py"))}
+    """{module name: path} for every module of the package (its subpackages included) and app.py."""
+    def name(p):
+        parts = p.relative_to(ROOT).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    files = {name(p): p for p in sorted((ROOT / PACKAGE).rglob("*.py"))}
     files["app"] = ROOT / "app.py"
     return files
 

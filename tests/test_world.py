@@ -179,3 +179,34 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
     before = confidence()
     net.load_weights(str(tmp_path / "ckpt" / "net.weights.h5"))
     assert confidence() < before - 0.05
+
+
+def test_the_world_file_loads_and_is_listed_in_the_weights_menu():
+    from nin.weights import WORLD_WEIGHTS, available_weights, load_net, read_metadata
+
+    net = load_net(WORLD_WEIGHTS)
+    assert net.count_params() == 1_992_166  # the seed network itself
+    assert str(WORLD_WEIGHTS) in available_weights().values()
+    meta = read_metadata(WORLD_WEIGHTS)
+    assert meta["recipe"] == "world" and meta["test_accuracy"] >= 0.93
+    assert meta["world"]["images"]["photo"] and meta["world"]["icon_sets"]
+    for credit in meta["world"]["icon_sets"].values():
+        assert credit["licence"] in icons.LICENCES_OK
+
+
+def test_the_world_file_is_the_default_exactly_when_its_card_says_it_won(tmp_path):
+    from nin import card
+    from nin.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WORLD_WEIGHTS, default_weights, read_metadata
+
+    won = read_metadata(WORLD_WEIGHTS)["versus_modern"]["won"]
+    assert (DEFAULT_WEIGHTS == WORLD_WEIGHTS) == won
+    section = card.card_section(WORLD_WEIGHTS)
+    assert ("**the app's default**" in section) == won and ("nin_modern stays" in section) != won
+    # the rule itself, on copies of the metadata with the verdict each way
+    for verdict in (True, False):
+        world = tmp_path / "nin_world.weights.h5"
+        world.write_bytes(b"")
+        meta = dict(read_metadata(WORLD_WEIGHTS), versus_modern={"won": verdict})
+        (tmp_path / "nin_world.json").write_text(json.dumps(meta))
+        assert default_weights(world, MODERN_WEIGHTS) == (world if verdict else MODERN_WEIGHTS)
+    assert default_weights(tmp_path / "absent.weights.h5", MODERN_WEIGHTS) == MODERN_WEIGHTS

@@ -16,7 +16,6 @@ shared/realworld) is measured each epoch and never trained on.
 import argparse
 import datetime
 import json
-import math
 import time
 from pathlib import Path
 
@@ -166,9 +165,9 @@ def table(rows):
 class Report(keras.callbacks.Callback):
     """After each epoch: the table on the validation and development sets, into the history."""
 
-    def __init__(self, net, size, sets, data_, history_rows):
+    def __init__(self, net, size, sets, data_, state):
         super().__init__()
-        self.net, self.size, self.sets, self.data, self.rows = net, size, sets, data_, history_rows
+        self.net, self.size, self.sets, self.data, self.state = net, size, sets, data_, state
 
     def on_epoch_begin(self, epoch, logs=None):
         self.data.set_epoch(epoch)
@@ -181,11 +180,11 @@ class Report(keras.callbacks.Callback):
         logs["epoch_s"], logs["image_size"] = dt, self.size
         for name, r in rows.items():
             logs[name.replace(" ", "_") + ("_top1" if "top1" in r else "_auroc")] = r.get("top1", r.get("auroc_msp"))
-        self.rows.append(rows)
+        self.state.setdefault("tables", []).append(_plain(rows))  # before the checkpoint callback saves it
         print(f"\nepoch {epoch + 1} ({self.size} px, {logs['images_per_s']:.0f} img/s):\n{table(rows)}", flush=True)
 
 
-def parse(argv):
+def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clothing", help="the clothing-photo folder (images.csv + images/), e.g. ../shared/clothing-photos")
     p.add_argument("--icons", default=str(icons.DEFAULT_ROOT), help="installed @iconify-json sets")
@@ -213,10 +212,7 @@ def parse(argv):
     p.add_argument("--cache-dir", default=str(cache.CACHE_DIR))
     p.add_argument("--resume", action="store_true")
     p.add_argument("--verbose", type=int, default=1)
-    args = p.parse_args(argv)
-    if args.proxy:
-        args.image_size, args.epochs, args.steps = 112, 2, min(args.steps, 120)
-    return args
+    return p
 
 
 def load_data(args):
@@ -252,7 +248,9 @@ def world_counts(world):
 
 
 def main(argv=None):
-    args = parse(argv)
+    args = parser().parse_args(argv)
+    if args.proxy:
+        args.image_size, args.epochs, args.steps = 112, 2, min(args.steps, 120)
     keras.utils.set_random_seed(args.seed)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -281,16 +279,36 @@ def main(argv=None):
         before = measure(nin_model.with_resize(net, image_size=args.image_size), sets)
         print(f"before fine-tuning ({args.image_size} px):\n{table(before)}", flush=True)
         state["before"] = _plain(before)
-    rows = []
     train_model.fit(batches, initial_epoch=state["epochs_done"], epochs=args.epochs, verbose=args.verbose,
-                    callbacks=[Report(net, args.image_size, sets, batches, rows),
+                    callbacks=[Report(net, args.image_size, sets, batches, state),
                                train.Checkpoint(ckpt, net, optimizer, state)])
     state["train_seconds"] += time.perf_counter() - t0
-    state["tables"] = state.get("tables", []) + [_plain(r) for r in rows]
     if args.proxy:
         print(f"proxy run done in {state['train_seconds'] / 60:.1f} min of training; no weights written")
         return state
     return ship(args, net, state, (x_test, y_test), world, cache_path)
+
+
+def plot_world(world, path):
+    """Per epoch (0 = the parent file): top-1 on each validation and development set, and the
+    max-softmax AUROC of the outlier sets against garments."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tables = [world["before"]] + list(world["tables"] or [])
+    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=120)
+    for name in tables[-1]:
+        key = "top1" if "top1" in tables[-1][name] else "auroc_msp"
+        ax.plot(range(len(tables)), [t.get(name, {}).get(key, np.nan) for t in tables], "o--" if key != "top1" else "o-",
+                ms=3, label=f"{name} ({'top-1' if key == 'top1' else 'AUROC'})")
+    ax.set_xlabel("epoch of the world fine-tune (0: the file it started from)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _plain(rows):
@@ -325,7 +343,9 @@ def ship(args, net, state, test, world, cache_path):
                   "validation_split": {"photos": f"senders whose sha1 falls in the first {sources.VAL_SHARE:.0%}",
                                        "icons": list(sources.VAL_ICON_SETS), "fashion-mnist": "nin.data's 5,000"},
                   "shares": {"photos": args.photos, "icons": args.icon_share, "outliers": args.outliers},
-                  "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables")},
+                  "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
+                  "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))},
+                  "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }
     meta = train.join_parent(meta, weights.read_metadata(args.init))
@@ -334,6 +354,7 @@ def ship(args, net, state, test, world, cache_path):
     (out / f"{args.name}.history.json").write_text(json.dumps(meta["history"], indent=1))
     from nin.plots import plot_confusion
     plot_confusion(m["confusion"], out / f"{args.name}_confusion.png")
+    plot_world(meta["world"], out / f"{args.name}_curves.png")
     print(f"wrote {out / (args.name + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")
     return meta
 

@@ -65,3 +65,13 @@ def on_white(rgba):
     """RGBA -> RGB uint8 on a white page: how a downloaded icon looks when uploaded."""
     a = rgba[..., 3:4].astype(np.float32) / 255
     return (rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)
+
+
+def credit(root, name):
+    """{"licence", "version", "author", "url"} of an installed set, for the model card."""
+    folder = Path(root) / name
+    info = json.loads((folder / "info.json").read_text())
+    version = json.loads((folder / "package.json").read_text()).get("version") if (folder / "package.json").is_file() else None
+    author = info.get("author", {})
+    return {"name": info.get("name", name), "licence": info.get("license", {}).get("spdx"), "version": version,
+            "author": author.get("name"), "url": author.get("url")}
