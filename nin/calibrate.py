@@ -38,7 +38,7 @@ VAL_DRAWINGS = 1000  # validation images drawn (nin/drawings.py), in-class for t
 VAL_FLAG = 0.008  # the thresholds flag at most this share of the validation images (goal: <= 1 % of the test set) ...
 REAL_FLAG = 0.05  # ... and of the real garment photos / doodles (the goal is <= 10 % on unseen ones)
 MIN_COVERAGE_Q, MAX_PIECES_Q = 0.1, 99.9  # pipeline checks: percentiles of in-class inputs
-CANDIDATES = tuple(garment.FEATURES)
+CANDIDATES = tuple(garment.FEATURES) + tuple(garment.LOGIT_SCORES)
 
 
 def auroc(pos, neg):
@@ -148,7 +148,29 @@ class Set:
         return self.kinds == kind
 
 
-def collect(clf, realworld, fit_per_class, rng, log, limit=None):
+HELD_OUT_OUTLIERS = 300  # icons of the validation icon sets (nin.world.sources), none of the ten
+
+
+def held_out_outlier_icons(root, rng, n=HELD_OUT_OUTLIERS):
+    """[(28x28, kind)] of the validation icon sets' non-garment icons, each drawn by hand (the Draw tab's
+    path) and uploaded (the pipeline's own choice of path): outliers the world weights never saw."""
+    from nin.preprocess import PreprocessError, prepare_upload_kind
+    from nin.world import handdrawn, icons, sources
+
+    items = [k for k, _, g in sources.outlier_icons(root) if g in sources.VAL_ICON_SETS]
+    bodies, out = {}, []
+    for i in rng.permutation(len(items))[:n]:
+        set_name, name = items[i]
+        bodies.setdefault(set_name, icons.read_set(root, set_name)[0])
+        try:
+            rgba = icons.render(*bodies[set_name][name])
+            out += [(handdrawn.hand_drawn(rgba, rng), "drawing"), prepare_upload_kind(icons.on_white(rgba))]
+        except (icons.IconError, PreprocessError):
+            pass
+    return out
+
+
+def collect(clf, realworld, fit_per_class, rng, log, limit=None, icon_root=None):
     """Every set the calibration needs: {name: Set} (limit: at most this many validation and test
     images and sample photos, for a quick check of the command itself)."""
     from nin import data
@@ -191,6 +213,9 @@ def collect(clf, realworld, fit_per_class, rng, log, limit=None):
         ng = sorted((Path(realworld) / "not-garments").glob("*.png"))
         done = through_pipeline([(p.name, p, "sketch") for p in ng])
         add("non-garment doodles", [x for x, _ in done], [k for _, k in done], in_class=False)
+    if icon_root is not None:
+        done = held_out_outlier_icons(icon_root, rng, limit or HELD_OUT_OUTLIERS)
+        add(CHOOSING_OUTLIERS, [x for x, _ in done], [k for _, k in done], in_class=False)
     photos = sample_photo_inputs()[:limit]
     groups = {"non-garment photos, whole": lambda n: "crop" not in n and "lfw" not in n,
               "non-garment photos, crops": lambda n: "crop" in n, "face and non-face patches (lfw)": lambda n: "lfw" in n}
@@ -208,14 +233,27 @@ def fit_path(sets, kind, fit_names, feature):
     maps = np.concatenate([sets[n].maps for n in fit_names])
     shape = np.concatenate([sets[n].shape for n in fit_names])
     labels = np.concatenate([sets[n].labels for n in fit_names])
+    if feature in garment.LOGIT_SCORES:  # nothing to fit; empty arrays keep the .npz layout
+        return {"feature": feature, "means": np.zeros((0, 0)), "precision": np.zeros((0, 0)), "logdet": 0.0}
     means, precision, logdet = garment.fit_gaussian(garment.features(feature, x, maps, shape), labels)
     return {"feature": feature, "means": means, "precision": precision, "logdet": logdet}
 
 
 def path_scores(p, s, mask=None):
     mask = np.ones(len(s), bool) if mask is None else mask
-    f = garment.features(p["feature"], s.x[mask], s.maps[mask], s.shape[mask])
-    return garment.gaussian_score(f, p["means"], p["precision"], p["logdet"])
+    return garment.component_score(p, s.x[mask], s.maps[mask], s.shape[mask])
+
+
+CHOOSING_OUTLIERS = "non-garment icons of held-out icon sets"
+REPORT_ONLY = "non-garment doodles"  # with the held-out icons there to choose on, these are measured only
+
+
+def choosing_outliers(sets):
+    """The non-garments the features and thresholds are chosen on."""
+    outs = [s for s in sets.values() if not s.in_class]
+    if CHOOSING_OUTLIERS in sets:
+        outs = [s for s in outs if s.name != REPORT_ONLY]
+    return outs
 
 
 FIT_SETS = {"photo": ["fit: training images", "fit: training images as uploads"],
@@ -235,7 +273,7 @@ def choose(sets, log, real_flag=REAL_FLAG):
         real = sets.get(REAL_IN[kind])
         real_mask = real.of_kind(kind) if real is not None else None
         has_real = real is not None and real_mask.sum() >= 10
-        outs = [s for s in sets.values() if not s.in_class]
+        outs = choosing_outliers(sets)
         fitted = {}
         for feature in CANDIDATES:
             c = fit_path(sets, kind, FIT_SETS[kind], feature)
@@ -360,6 +398,10 @@ def main(argv=None):
     p.add_argument("--runtime", choices=RUNTIMES, help="default: the app's (int8 where its export is up to date)")
     p.add_argument("--realworld", default=str(DEFAULT_REALWORLD),
                    help="folder of real garment photos/doodles (+ not-garments/); 'none' to go without")
+    p.add_argument("--outlier-icons", default=None,
+                   help="installed @iconify-json sets (scripts/setup_training.sh): their held-out sets' non-garment icons "
+                        "become the outliers the check is chosen on, and the real-world non-garment doodles are only "
+                        "measured; default: ~/.cache/nin/icon-sets where present, 'none' to go without")
     p.add_argument("--fit-per-class", type=int, default=FIT_PER_CLASS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="at most N validation / test images and sample photos (a quick check)")
@@ -380,10 +422,17 @@ def main(argv=None):
     if realworld is not None and not (realworld / "manifest.json").is_file() and not (realworld / "photos").is_dir():
         log(f"warning: no real-world set at {realworld}: thresholds rest on the validation split alone")
         realworld = None
-    key = json.dumps([garment.weights_sha256(weights), runtime, str(realworld), args.fit_per_class, args.seed, args.limit])
+    from nin.world.icons import DEFAULT_ROOT
+
+    icon_root = None if args.outlier_icons == "none" else Path(args.outlier_icons or DEFAULT_ROOT)
+    if icon_root is not None and not icon_root.is_dir():
+        log(f"note: no icon sets at {icon_root}: the check is chosen on the non-garments at hand")
+        icon_root = None
+    key = json.dumps([garment.weights_sha256(weights), runtime, str(realworld), args.fit_per_class, args.seed, args.limit,
+                      str(icon_root)])
     sets = load_cache(args.cache, key) if args.cache else None
     if sets is None:
-        sets = collect(clf, realworld, args.fit_per_class, np.random.default_rng(args.seed), log, args.limit)
+        sets = collect(clf, realworld, args.fit_per_class, np.random.default_rng(args.seed), log, args.limit, icon_root)
         if args.cache:
             save_cache(args.cache, key, sets)
     else:

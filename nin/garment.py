@@ -95,6 +95,28 @@ FEATURES = {  # name -> f(images28, class maps, shape features) -> [N, D]
 }
 
 
+def _max_softmax(logits):
+    z = logits - logits.max(1, keepdims=True)
+    return 1.0 / np.exp(z).sum(1)  # the largest probability: exp(0) / sum
+
+
+def _energy(logits):
+    m = logits.max(1)
+    return m + np.log(np.exp(logits - m[:, None]).sum(1))  # logsumexp (Liu et al., NeurIPS 2020)
+
+
+# Scores read straight off the logits, no Gaussian: what Outlier Exposure trains (a flat softmax on
+# things that are none of the ten). Higher is more like a garment.
+LOGIT_SCORES = {"max-softmax": _max_softmax, "energy": _energy}
+
+
+def component_score(c, images28, class_maps, shape):
+    """One component's score: a logit score (LOGIT_SCORES) or a Gaussian's on its feature."""
+    if c["feature"] in LOGIT_SCORES:
+        return LOGIT_SCORES[c["feature"]](logits_from_maps(class_maps))
+    return gaussian_score(features(c["feature"], images28, class_maps, shape), c["means"], c["precision"], c["logdet"])
+
+
 def features(name, images28, class_maps, shape=None):
     shape = shape_features(images28)[0] if shape is None else shape
     return FEATURES[name](images28, class_maps, shape)
@@ -135,8 +157,7 @@ class GarmentCheck:
     def component_scores(self, images28, class_maps, kind, shape=None):
         """{component: Gaussian score} for a batch of one kind (no thresholds)."""
         shape = shape_features(images28)[0] if shape is None else shape
-        return {name: gaussian_score(features(c["feature"], images28, class_maps, shape), c["means"], c["precision"],
-                                     c["logdet"]) for name, c in self.paths[kind].items()}
+        return {name: component_score(c, images28, class_maps, shape) for name, c in self.paths[kind].items()}
 
     def verdicts(self, images28, class_maps, kind, extents=None):
         """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment.

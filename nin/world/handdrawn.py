@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from nin.preprocess import STROKE_PX, center_28
+from nin.preprocess import PAIR_SHARE, STROKE_PX, center_28
 
 SIDE = 256  # working canvas, as a Sketchpad's drawing area
 
@@ -30,6 +30,20 @@ def is_line_icon(ink):
         return False
     side = max(np.ptp(ys), np.ptp(xs)) + 1
     return ndimage.distance_transform_edt(solid).max() < 0.09 * side
+
+
+def one_of_a_pair(ink):
+    """The larger of two shoes or sandals side by side (the app's uploads keep one too): a pair is
+    drawn as one, as people draw it. Pieces are the icon's solid parts; small ones (eyes, straps) stay."""
+    labels, n = ndimage.label(ink > 0.5)
+    if n < 2:
+        return ink
+    sizes = ndimage.sum(ndimage.binary_fill_holes(ink > 0.5), labels, range(1, n + 1))
+    order = np.argsort(sizes)[::-1]
+    if sizes[order[1]] < PAIR_SHARE * sizes[order[0]]:
+        return ink
+    keep = ndimage.binary_dilation(labels == order[0] + 1, iterations=3)
+    return np.where(keep, ink, 0).astype(np.float32)
 
 
 def centre_lines(ink):
@@ -87,7 +101,7 @@ def _gaps(lines, rng):
 
 def hand_drawn(rgba, rng):
     """One 20-second drawing of the icon as the Draw tab's pipeline makes it: 28x28 float32 in [0, 1]."""
-    ink = ink_of(rgba)
+    ink = one_of_a_pair(ink_of(rgba))
     lines = _simplified(centre_lines(ink), rng)
     lines = _gaps(lines, rng)
     # shrink a little and pad: people leave margins, and the warp must not cut the drawing

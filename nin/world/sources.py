@@ -27,7 +27,7 @@ CLOTHING_WORDS = re.compile(
     r"suitcase|case|kimono|sari|vest|apron|uniform|polo|top|robe|gown|suit|heel|slipper|footwear|bra|brief|"
     r"underwear|lingerie|costume|outfit|wardrobe|closet|store|shop|tag|mannequin|jersey|hood|boot|trainer|"
     r"running|mall|tote|pouch|clutch|basket|cart|gift|kit")
-OUTLIERS_PER_SET = 90
+OUTLIERS_PER_SET = 200
 
 
 class DataError(ValueError):
