@@ -107,11 +107,13 @@ LAYERS = [
     {"nin.model"},
     {"nin.weights"},
     {"nin.websafety"},
-    {"nin.preprocess", "nin.drawings", "nin.plots"},
+    {"nin.preprocess", "nin.drawings", "nin.plots", "nin.world", "nin.world.icons", "nin.world.sources",
+     "nin.world.handdrawn", "nin.world.cache"},
     {"nin.inference", "nin.serving"},
     {"nin.inside", "nin.demo"},
     {"nin.evaluate", "nin.robustness", "nin.examples", "nin.predict", "nin.summary", "nin.export", "nin.train",
-     "nin.card", "nin.bench"},
+     "nin.card", "nin.bench", "nin.machine", "nin.trainbench", "nin.world.finetune", "nin.world.compare",
+     "nin.world.sheet"},
     {"app"},
 ]
 
