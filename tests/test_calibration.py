@@ -308,3 +308,21 @@ def test_a_larger_real_flag_flags_more_real_garment_photos(clf):
 
     low, high = flagged(0.05), flagged(0.4)
     assert low <= 0.06 and low + 0.04 < high <= 0.41, (low, high)
+
+
+@pytest.mark.parametrize("score", sorted(garment.LOGIT_SCORES))
+def test_a_logit_score_flags_a_flat_softmax_keeps_a_peaked_one_and_survives_saving(score, test_split, tmp_path):
+    """What Outlier Exposure trains: none of the ten -> a flat softmax. Such a component needs no Gaussian."""
+    x, _ = test_split
+    images = np.stack([x[0], x[0]]) / 255.0
+    maps = np.zeros((2, 5, 5, 10), np.float32)
+    maps[0, ..., 3] = 8.0  # one class far ahead: a garment the network knows
+    peaked, flat = (garment.LOGIT_SCORES[score](garment.logits_from_maps(maps[i:i + 1]))[0] for i in (0, 1))
+    component = {"feature": score, "threshold": float((peaked + flat) / 2), "means": np.zeros((0, 0)),
+                 "precision": np.zeros((0, 0)), "logdet": 0.0}
+    check = garment.GarmentCheck({k: {"real": dict(component)} for k in garment.KINDS}, max_pieces=99, min_coverage=0)
+    _, ok, reasons = check.verdicts(images, maps, "photo")
+    assert ok.tolist() == [True, False] and reasons[1] == "unlike the garments it knows"
+    check.save_stats(tmp_path / "check.npz")
+    again = garment.GarmentCheck.load(check.metadata(), tmp_path / "check.npz")
+    assert again.verdicts(images, maps, "drawing")[1].tolist() == [True, False]
