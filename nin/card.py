@@ -13,11 +13,14 @@ import json
 import sys
 from pathlib import Path
 
+from nin.garment import LOGIT_SCORES
 from nin.weights import WEIGHTS_DIR, available_weights, read_metadata, sha256
 
 SHIPPED = WEIGHTS_DIR / "shipped.json"
-OPTIMISER = {"modern": "AdamW", "d2l": "SGD"}
-AUGMENT = {"modern": "flip / 2-px shift / erasing", "d2l": "none"}
+OPTIMISER = {"modern": "AdamW", "d2l": "SGD", "world": "AdamW"}
+AUGMENT = {"modern": "flip / 2-px shift / erasing", "d2l": "none",
+           "world": "flip / 2-px shift / erasing, and cached photos, icons and outliers in every batch (docs/world.md)"}
+MODULE = {"world": "nin.world.finetune"}  # the CLI that made a run of this recipe (default nin.train)
 
 
 def shipped_files(path=SHIPPED):
@@ -69,9 +72,9 @@ def recipe_line(meta):
              + (f" in {len(stages)} stages" if len(stages) > 1 else "")
              + (f" over {len(runs)} runs" if len(runs) > 1 else "")]
     first, rest = runs[0], runs[1:]
-    opt = OPTIMISER.get(recipe, recipe)
+    opt = OPTIMISER.get(first.get("recipe"), first.get("recipe"))
     network = "the BatchNorm network" if _is_bn(first) else "the seed network"
-    schedule = "one warm-up + cosine schedule" if recipe == "modern" else "a constant learning rate"
+    schedule = "one warm-up + cosine schedule" if first.get("recipe") == "modern" else "a constant learning rate"
     parts.append(f"run 1: {network} at {_run_sizes(first)} under {schedule} ({opt}, peak lr {_lr(first)})"
                  + (", then folded into the seed network" if _is_bn(first) else ""))
     if rest:
@@ -81,10 +84,10 @@ def recipe_line(meta):
             f"runs 2–{len(runs)}: fine-tunes of the folded network at {', '.join(f'{s} px' for s in sizes)}, "
             + " + ".join(str(r.get("epochs")) for r in rest) + " epochs, each under a fresh warm-up + cosine schedule "
             f"(peak lr {', '.join(_lr(r) for r in rest)})"
-            + (f"; weight averaging (EMA {(ema[0]['args']['ema']):g}) in the last {sum(r.get('epochs') for r in ema)} "
+            + (f"; weight averaging (EMA {(ema[0]['args']['ema']):g}) in {sum(r.get('epochs') for r in ema)} of those "
                "epochs, the average is what was shipped" if ema else ""))
     every = [f"batch {cfg.get('batch_size', 128)}", f"label smoothing {cfg.get('label_smoothing', 0):g}"]
-    if recipe == "modern":
+    if recipe in ("modern", "world"):
         every.insert(0, f"{opt} weight decay {(first.get('args') or {}).get('weight_decay', 5e-4):g}")
     if all((r.get("args") or {}).get("mixed_precision") for r in runs):
         every.append("bfloat16 mixed precision")
@@ -120,7 +123,7 @@ def _cli_args(args):
 
 
 def _command(run):
-    return f"`python -m nin.train {' '.join(_cli_args(run.get('args') or {}))}`"
+    return f"`python -m {MODULE.get(run.get('recipe'), 'nin.train')} {' '.join(_cli_args(run.get('args') or {}))}`"
 
 
 def lineage_table(meta, own_sha, shipped):
@@ -252,7 +255,8 @@ def calibration_lines(meta, stem):
     measured = check.get("measured") or {}
     if measured.get("sets"):
         lines += ["**Garment check** (docs/garment_score.md): per pipeline path "
-                  + "; ".join(f"{k}: " + ", ".join(f"{n} Gaussian on {c['feature']}" for n, c in comps.items())
+                  + "; ".join(f"{k}: " + ", ".join(f"{n} component: the {c['feature']} score" if c["feature"] in LOGIT_SCORES
+                                           else f"{n} Gaussian on {c['feature']}" for n, c in comps.items())
                               for k, comps in check.get("paths", {}).items())
                   + "; AUROC real garments vs non-garments: "
                   + ", ".join(f"{k}s {measured[f'auroc_{k}s']:.3f}" for k in ("photo", "drawing") if f"auroc_{k}s" in measured)

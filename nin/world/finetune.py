@@ -286,7 +286,7 @@ def main(argv=None):
     if args.proxy:
         print(f"proxy run done in {state['train_seconds'] / 60:.1f} min of training; no weights written")
         return state
-    return ship(args, net, state, (x_test, y_test), world, cache_path)
+    return ship(args, net, state, (x_test, y_test), world, cache_path, len(x_train) + len(train_world["y"]))
 
 
 def plot_world(world, path):
@@ -316,7 +316,7 @@ def _plain(rows):
             for n, r in rows.items()}
 
 
-def ship(args, net, state, test, world, cache_path):
+def ship(args, net, state, test, world, cache_path, n_train):
     """The plain seed network at 224 px, measured once on the test set, with its metadata."""
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("float32")
@@ -326,7 +326,9 @@ def ship(args, net, state, test, world, cache_path):
     print(evaluate.format_report(m))
     history = state["history"]
     meta = {
-        "recipe": "world", "config": {"bn": False, "lr": args.lr, "batch_size": args.batch_size, "epochs": args.epochs},
+        "recipe": "world", "config": {"bn": False, "lr": args.lr, "batch_size": args.batch_size, "epochs": args.epochs,
+                                      "label_smoothing": 0.1},
+        "n_train": int(n_train),
         "args": vars(args), "epochs": args.epochs,
         "stages": [{"image_size": args.image_size, "epochs": args.epochs,
                     "wall_seconds": round(sum(history.get("epoch_s", [])), 1),
