@@ -39,6 +39,10 @@ VAL_FLAG = 0.008  # the thresholds flag at most this share of the validation ima
 REAL_FLAG = 0.05  # ... and of the real garment photos / doodles (the goal is <= 10 % on unseen ones)
 MIN_COVERAGE_Q, MAX_PIECES_Q = 0.1, 99.9  # pipeline checks: percentiles of in-class inputs
 CANDIDATES = tuple(garment.FEATURES) + tuple(garment.LOGIT_SCORES)
+# Per path. A photo can be anything (noise, a texture, a face), and a network trained with outliers still
+# gives some of those a confident softmax: measured on the world file, random noise passed its photo path
+# on energy alone. The photo path keeps the Gaussians, which also see the garment's shape.
+CANDIDATES_BY_KIND = {"photo": tuple(garment.FEATURES), "drawing": CANDIDATES}
 
 
 def auroc(pos, neg):
@@ -275,7 +279,7 @@ def choose(sets, log, real_flag=REAL_FLAG):
         has_real = real is not None and real_mask.sum() >= 10
         outs = choosing_outliers(sets)
         fitted = {}
-        for feature in CANDIDATES:
+        for feature in CANDIDATES_BY_KIND[kind]:
             c = fit_path(sets, kind, FIT_SETS[kind], feature)
             neg = np.concatenate([path_scores(c, s, s.of_kind(kind)) for s in outs]) if outs else np.zeros(0)
             a_fm = auroc(path_scores(c, fm), neg)

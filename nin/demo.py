@@ -27,7 +27,8 @@ from nin.architecture import layer_rows
 from nin.inference import BatchingClassifier, app_classifier, cam_overlay, model_view, top_k
 from nin.serving import MODEL_FAILED, READ_FAILED, output_file, sketch28 as _sketch28, upload28 as _upload28  # noqa: F401
 from nin.serving import LIVE_OFF, LIVE_PREFIX, live28_extent, sketch28_extent as _sketch28_extent, upload28_kind as _upload28_kind, upload_steps28
-from nin.weights import DEFAULT_WEIGHTS, ROOT, WEIGHTS_DIR, available_weights, metadata_path, read_metadata
+from nin.weights import (DEFAULT_WEIGHTS, MODERN_WEIGHTS, ROOT, WEIGHTS_DIR, WORLD_WEIGHTS, available_weights,
+                         default_weights, metadata_path, read_metadata)
 
 DEFAULT_TOP_K = 3
 log = logging.getLogger("nin.demo")
@@ -54,8 +55,9 @@ class Models:
             self.paths = {f"{label} ({Path(weights).name})": str(weights)}
         elif not self.paths:
             self.paths = {"modern": str(folder / DEFAULT_WEIGHTS.name)}  # load_net will say it is missing
-        # the menu opens on the modern file (the best one) wherever the folder is
-        default = next((l for l, p in self.paths.items() if Path(p).name == DEFAULT_WEIGHTS.name), None)
+        # the menu opens on the folder's default: its world file where that won (nin.world.compare), else modern
+        chosen = default_weights(folder / WORLD_WEIGHTS.name, folder / MODERN_WEIGHTS.name)
+        default = next((l for l, p in self.paths.items() if Path(p).name == chosen.name), None)
         self.default = default or next(iter(self.paths))
         self.models = {label: BatchingClassifier(app_classifier(path, runtime), max_batch_size)
                        for label, path in self.paths.items()}

@@ -105,3 +105,40 @@ def example(name_start):
 def pytest_addoption(parser):
     parser.addoption("--update-docs-screenshots", action="store_true", default=False,
                      help="tests/test_screenshots.py also writes docs/draw_tab.png and docs/inside_view.png")
+
+
+# --- tiers: markers set from what a test uses, so they cannot drift (docs/testing.md) ---
+# `python -m pytest -m fast` is the edit-test loop; the README's `python -m pytest` runs every tier.
+TIER_FIXTURES = {
+    "browser": {"browser", "page", "phone"},
+    "server": {"app_url", "client", "two_weights_url"},
+    "training": {"smoke_run", "seed_run", "fixture_sources"},
+}
+TIER_CALLS = {"server": ("running_app(", "subprocess.run(", "subprocess.Popen("), "training": ("train.main(", "finetune.main(")}
+
+
+def tiers_of(item):
+    """The tiers a collected test belongs to: browser, server, training, soak; none of them is fast."""
+    import inspect
+
+    names = set(getattr(item, "fixturenames", ()))
+    found = {tier for tier, fixtures in TIER_FIXTURES.items() if names & fixtures}
+    try:
+        source = inspect.getsource(item.function)
+    except (OSError, TypeError, AttributeError):
+        source = ""
+    found |= {tier for tier, calls in TIER_CALLS.items() if any(c in source for c in calls)}
+    if item.module.__name__.endswith("test_soak"):
+        found.add("soak")
+    if item.get_closest_marker("slow"):
+        found.add("slow")
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tiers = tiers_of(item)
+        for tier in tiers:
+            item.add_marker(getattr(pytest.mark, tier))
+        if not tiers:
+            item.add_marker(pytest.mark.fast)

@@ -3,8 +3,9 @@ and choosing the other one re-renders every tab that depends on it (the Draw and
 guesses and pictures, the inside view, the model card). The real app on loopback, started with
 `--weights-dir`, in real headless Chromium (see test_browser.py). Screenshots: test-artifacts/weights_*.png.
 
-The two files are the shipped ones: weights/nin_modern.* and weights/nin_d2l.* (the seed's own recipe,
-10 epochs at 224 px), served from a folder that holds only them."""
+The two files are shipped ones: weights/nin_modern.* and weights/nin_d2l.* (the seed's own recipe,
+10 epochs at 224 px), served from a folder that holds only them (the world file, the app's default,
+is the third in weights/: test_world.py checks that the menu lists it)."""
 import json
 import re
 import time
@@ -40,9 +41,9 @@ PARTS_JS = """() => {
 
 @pytest.fixture(scope="module")
 def weights_dir(tmp_path_factory):
-    """The two shipped files (with their exports, metadata and card pictures), linked into one folder."""
+    """Two shipped files (with their exports, metadata and card pictures), linked into one folder."""
     folder = tmp_path_factory.mktemp("weights")
-    for f in (ROOT / "weights").glob("nin_*"):
+    for f in [*(ROOT / "weights").glob("nin_d2l*"), *(ROOT / "weights").glob("nin_modern*")]:
         (folder / f.name).symlink_to(f)
     assert (folder / "nin_d2l.weights.h5").exists() and (folder / "nin_modern.weights.h5").exists()
     return folder

@@ -5,7 +5,7 @@ import json
 import re
 
 from nin import card
-from nin.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, portable_metadata, read_metadata, sha256
+from nin.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WEIGHTS_DIR, portable_metadata, read_metadata, sha256
 
 ABSOLUTE_HOME = re.compile(r"/(root|home)/")
 
@@ -20,7 +20,7 @@ def test_no_machine_path_in_the_card_or_the_metadata():
 
 
 def test_the_recipe_line_summarises_the_whole_lineage():
-    line = card.recipe_line(read_metadata(DEFAULT_WEIGHTS))
+    line = card.recipe_line(read_metadata(MODERN_WEIGHTS))
     for part in ("43 epochs in 8 stages over 6 runs", "112 px × 10 → 160 px × 4 → 224 px × 3", "AdamW",
                  "9 + 8 + 4 + 3 + 2 epochs", "EMA 0.999", "bfloat16",
                  "drawings 25 %, 25 %, 15 %, 15 %, 13 %, 13 %", "uploads 0 %, 20 %, 15 %, 15 %, 15 %, 15 %"):
@@ -29,9 +29,9 @@ def test_the_recipe_line_summarises_the_whole_lineage():
 
 
 def test_the_card_says_how_the_file_was_chosen_and_names_parents_by_sha256():
-    text = card.card_section(DEFAULT_WEIGHTS)
+    text = card.card_section(MODERN_WEIGHTS)
     assert "| how it was chosen | test accuracy" in text
-    assert f"sha256 `{sha256(DEFAULT_WEIGHTS)}`" in text
+    assert f"sha256 `{sha256(MODERN_WEIGHTS)}`" in text
     assert "run 5's file: sha256 `edf253367eae…`, test top-1 0.9412" in text
     assert "--init PARENT" in text and ".weights.h5 --" not in text
 
@@ -40,7 +40,8 @@ def test_every_parent_with_a_sha256_and_the_served_file_are_in_the_shipped_list(
     shipped = card.shipped_files()
     assert sha256(DEFAULT_WEIGHTS) in shipped, "add the new file to weights/shipped.json"
     assert next(iter(shipped)) == sha256(DEFAULT_WEIGHTS)  # newest first
-    for run in card.lineage(read_metadata(DEFAULT_WEIGHTS))[:-1]:
+    assert sha256(MODERN_WEIGHTS) in shipped
+    for run in card.lineage(read_metadata(MODERN_WEIGHTS))[:-1]:
         assert run.get("weights_sha256") is None or run["weights_sha256"] in shipped
         if run.get("weights_sha256"):
             assert shipped[run["weights_sha256"]]["test_top1"] == run["test_accuracy"]

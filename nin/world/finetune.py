@@ -27,7 +27,7 @@ keras = import_keras()
 
 from nin import data, evaluate, model as nin_model, train, weights  # noqa: E402
 from nin.data import CLASS_NAMES  # noqa: E402
-from nin.world import cache, icons, sources  # noqa: E402
+from nin.world import cache, icons, sources, synthetic  # noqa: E402
 
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
 
@@ -200,6 +200,8 @@ def parser():
     p.add_argument("--photos", type=float, default=DEFAULT_SHARES["photos"], help="share of each batch")
     p.add_argument("--icon-share", type=float, default=DEFAULT_SHARES["icons"], help="share of each batch: garment icons")
     p.add_argument("--outliers", type=float, default=DEFAULT_SHARES["outliers"], help="share of each batch: none of the ten")
+    p.add_argument("--synthetic", type=int, default=0,
+                   help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
     p.add_argument("--drawings", type=float, default=0.15, help="share of Fashion-MNIST images drawn (nin.train)")
     p.add_argument("--uploads", type=float, default=0.15, help="share of Fashion-MNIST images as uploads (nin.train)")
@@ -220,6 +222,9 @@ def load_data(args):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
+    if args.synthetic:  # noise and textures: photos of nothing (issue 33)
+        extra = synthetic.synthetic_outliers(args.cache_dir, args.synthetic)
+        world = {k: np.concatenate([world[k], extra[k]]) for k in world}
     if args.limit:
         x_train, y_train, x_val, y_val = x_train[:args.limit], y_train[:args.limit], x_val[:args.limit], y_val[:args.limit]
         keep = np.random.default_rng(0).permutation(len(world["y"]))[:args.limit]
