@@ -228,7 +228,7 @@ def shipped_section(shipped, serving):
     if not shipped:
         return []
     rows = ["## Every weights file shipped so far", "",
-            "Newest first; the bytes of each are in the git history (`git show COMMIT:weights/nin_modern.weights.h5`).",
+            "Newest first; the bytes of each are in the git history (`git show COMMIT:weights/nin_modern.weights.h5`, or `nin_world` where the row says so).",
             "Test figures: `python -m nin.evaluate` (and `--runtime tflite-int8`) on this 2-core CPU, when each was shipped.",
             "", "| sha256 | commit | date | epochs | test top-1 / top-3 | int8 top-1 | how it was made | now |",
             "|---|---|---|---:|---:|---:|---|---|"]

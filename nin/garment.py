@@ -150,9 +150,10 @@ class GarmentCheck:
     doodles from non-garments), each with its own threshold. An input is a garment when either
     accepts it: the garment score is the larger margin, score - threshold, so 0 is the threshold."""
 
-    def __init__(self, paths, max_pieces, min_coverage):
+    def __init__(self, paths, max_pieces, min_coverage, max_coverage=1.01):
         self.paths = paths
         self.max_pieces, self.min_coverage = int(max_pieces), float(min_coverage)
+        self.max_coverage = float(max_coverage)  # above it the "garment" fills the square: noise, a texture
 
     def component_scores(self, images28, class_maps, kind, shape=None):
         """{component: Gaussian score} for a batch of one kind (no thresholds)."""
@@ -168,9 +169,12 @@ class GarmentCheck:
         score = np.max([per[name] - c["threshold"] for name, c in self.paths[kind].items()], axis=0)
         reason = np.where(score < 0, "unlike the garments it knows", "")
         reason = np.where(shape[:, 0] < self.min_coverage, "too little of the square is covered", reason)
+        reason = np.where(shape[:, 0] > self.max_coverage, "it fills the whole square, like a texture", reason)
         reason = np.where(pieces > self.max_pieces, "in too many pieces", reason)
         if extents is not None:
             reason = np.where(np.asarray(extents, float) < MIN_EXTENT, "drawn too small to tell", reason)
+        # the API's promise: a score of 0 or more is a garment; a failed pipeline check caps it at -1
+        score = np.where((reason != "") & (score >= 0), -1.0, score)
         return score, reason == "", reason
 
     def assess(self, image28, class_maps, kind="photo", extent=None):
@@ -185,7 +189,7 @@ class GarmentCheck:
         """The JSON part (the arrays go into the .npz)."""
         return {"paths": {k: {name: {"feature": c["feature"], "threshold": float(c["threshold"]), "logdet": float(c["logdet"])}
                               for name, c in comps.items()} for k, comps in self.paths.items()},
-                "max_pieces": self.max_pieces, "min_coverage": self.min_coverage}
+                "max_pieces": self.max_pieces, "min_coverage": self.min_coverage, "max_coverage": self.max_coverage}
 
     def save_stats(self, path):
         from nin.weights import atomic_write
@@ -205,7 +209,7 @@ class GarmentCheck:
         with np.load(npz_path) as z:
             paths = {k: {name: dict(c, means=z[f"{k}/{name}/means"], precision=z[f"{k}/{name}/precision"])
                          for name, c in comps.items()} for k, comps in entry["paths"].items()}
-        return cls(paths, entry["max_pieces"], entry["min_coverage"])
+        return cls(paths, entry["max_pieces"], entry["min_coverage"], entry.get("max_coverage", 1.01))
 
 
 def weights_sha256(path):

@@ -159,7 +159,10 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
 
     photos, root, tables = fixture_sources
     monkeypatch.setattr(sources, "TABLES", tables)
+    from nin.weights import MODERN_WEIGHTS
+
     args = ["--clothing", str(photos), "--icons", str(root), "--dev", str(tmp_path / "no-dev"), "--proxy",
+            "--init", str(MODERN_WEIGHTS),
             "--limit", "300", "--steps", "6", "--lr", "2e-3", "--outliers", "0.4", "--oe-weight", "1.0",
             "--cache-dir", str(tmp_path / "cache"), "--checkpoint-dir", str(tmp_path / "ckpt"), "--verbose", "0"]
     state = finetune.main(args)
@@ -173,7 +176,7 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
     world = np.load(next((tmp_path / "cache").glob("world-*.npz")))
     outliers = world["x"][world["y"] < 0]
     assert len(outliers) >= 3
-    net = weights.load_net(weights.DEFAULT_WEIGHTS, None)
+    net = weights.load_net(MODERN_WEIGHTS, None)  # the file it started from: it never saw an outlier
     confidence = lambda: finetune.softmax(evaluate.predict_logits(
         nin_model.with_resize(net, image_size=112), outliers, progress=False)).max(1).mean()
     before = confidence()
