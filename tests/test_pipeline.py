@@ -40,7 +40,7 @@ def test_a_drawn_outline_keeps_the_garments_shape(test_split):
 
 def test_uploads_keep_the_clean_accuracy(classifier, test_split):
     x, y = test_split
-    idx = np.linspace(0, 9999, 300).astype(int)
+    idx = np.linspace(0, 9999, 1000).astype(int)  # the CLI's sample: on 300 the ratio moves by about 2 points
     r = run(classifier, x[idx] / 255.0, y[idx], np.random.default_rng(0), progress=False)
     assert r["clean"]["top1"] > 0.5  # the shipped weights are trained
     assert r["recentred"]["top1"] >= 0.97 * r["clean"]["top1"]  # trim + re-centre alone barely cost
