@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from nin.calibration import softmax
+
 log = logging.getLogger("nin.garment")
 
 KINDS = ("photo", "drawing")  # the pipeline's two paths (nin.preprocess.prepare_upload_kind)
@@ -95,11 +97,6 @@ FEATURES = {  # name -> f(images28, class maps, shape features) -> [N, D]
 }
 
 
-def _max_softmax(logits):
-    z = logits - logits.max(1, keepdims=True)
-    return 1.0 / np.exp(z).sum(1)  # the largest probability: exp(0) / sum
-
-
 def _energy(logits):
     m = logits.max(1)
     return m + np.log(np.exp(logits - m[:, None]).sum(1))  # logsumexp (Liu et al., NeurIPS 2020)
@@ -107,7 +104,7 @@ def _energy(logits):
 
 # Scores read straight off the logits, no Gaussian: what Outlier Exposure trains (a flat softmax on
 # things that are none of the ten). Higher is more like a garment.
-LOGIT_SCORES = {"max-softmax": _max_softmax, "energy": _energy}
+LOGIT_SCORES = {"max-softmax": lambda z: softmax(z).max(1), "energy": _energy}
 
 
 def component_score(c, images28, class_maps, shape):

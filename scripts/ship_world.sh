@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 run_out=$1
 dev=${2:-../shared/realworld}
+mkdir -p build  # ignored: pictures to look at, not to commit
 for f in nin_world.weights.h5 nin_world.json nin_world.history.json nin_world_curves.png nin_world_confusion.png; do
   cp "$run_out/$f" weights/
 done
@@ -14,4 +15,4 @@ python -m nin.calibrate --weights weights/nin_world.weights.h5 --realworld "$dev
 python -m nin.world.compare --dev "$dev"
 python -m nin.card
 python -m nin.evaluate --weights weights/nin_world.weights.h5 --runtime tflite-int8 | tail -1
-python -m nin.robustness --weights weights/nin_world.weights.h5 --real "$dev" --sheet world_realworld_sheet.png | tail -1
+python -m nin.robustness --weights weights/nin_world.weights.h5 --real "$dev" --sheet build/world_realworld_sheet.png | tail -1

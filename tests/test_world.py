@@ -172,12 +172,13 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
     assert state["tables"][-1]["fashion-mnist validation"]["n"] == 300
     # the outliers' max-softmax went down (Outlier Exposure at work)
     from nin import evaluate, model as nin_model, weights
+    from nin.calibration import softmax
 
     world = np.load(next((tmp_path / "cache").glob("world-*.npz")))
     outliers = world["x"][world["y"] < 0]
     assert len(outliers) >= 3
     net = weights.load_net(MODERN_WEIGHTS, None)  # the file it started from: it never saw an outlier
-    confidence = lambda: finetune.softmax(evaluate.predict_logits(
+    confidence = lambda: softmax(evaluate.predict_logits(
         nin_model.with_resize(net, image_size=112), outliers, progress=False)).max(1).mean()
     before = confidence()
     net.load_weights(str(tmp_path / "ckpt" / "net.weights.h5"))

@@ -26,27 +26,12 @@ from nin.quiet import import_keras
 keras = import_keras()
 
 from nin import data, evaluate, model as nin_model, train, weights  # noqa: E402
+from nin.calibrate import auroc  # noqa: E402
+from nin.calibration import softmax  # noqa: E402
 from nin.data import CLASS_NAMES  # noqa: E402
 from nin.world import cache, icons, sources, synthetic  # noqa: E402
 
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
-
-
-def softmax(z):
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
-
-
-def auroc(pos, neg):
-    """P(score of a positive > score of a negative), ties halved."""
-    pos, neg = np.asarray(pos), np.asarray(neg)
-    if not len(pos) or not len(neg):
-        return float("nan")
-    order = np.argsort(np.concatenate([pos, neg]), kind="stable")
-    ranks = np.empty(len(order))
-    ranks[order] = np.arange(1, len(order) + 1)
-    return float((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 class MixedBatches(keras.utils.PyDataset):
