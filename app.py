@@ -1,5 +1,5 @@
 """Gradio demo: draw or upload a garment, see NiN's top-k guesses, its class activation map,
-its architecture and its model card. Wiring only: the work is done in nin/demo.py.
+its architecture and its model card. Wiring only: the work is done in nin/app/demo.py.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--share] [--weights PATH | --weights-dir DIR] [--runtime R] [--delete-after SECONDS]
 """
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from nin import demo, i18n, inside, websafety
-from nin.i18n import t as T  # the page's text, in English and 简体中文: nin/i18n.py
-from nin.inference import APP_RUNTIME, RUNTIMES
-from nin.weights import WeightsError
+from nin.app import demo, i18n, inside
+
+from nin.serve import websafety
+from nin.app.i18n import t as T  # the page's text, in English and 简体中文: nin/app/i18n.py
+from nin.serve.inference import APP_RUNTIME, RUNTIMES
+from nin.core.weights import WeightsError
 
 # On a narrow screen the guesses column stacks under the input: the one-line top guess right under
 # the drawing square is what a person drawing with a finger sees change. Wide screens show the
@@ -47,7 +49,7 @@ SELECT_BRUSH = """() => {
 }"""
 
 # The live Draw tab: the page's own copy of the strokes, sent after every stroke (docs/app.md).
-LIVE_DRAWING = (Path(__file__).parent / "nin" / "live_drawing.js").read_text()
+LIVE_DRAWING = (Path(__file__).parent / "nin" / "app" / "live_drawing.js").read_text()
 
 
 def guesses(prefix):
@@ -71,7 +73,7 @@ def picture(title, elem_id, **kw):
 
 def verdict_line(elem_id):
     """'This doesn't look like any of the ten garments I know (…)' above the Guesses, when the garment
-    check says so (nin/garment.py); empty otherwise."""
+    check says so (nin/serve/garment.py); empty otherwise."""
     return gr.Markdown("", elem_id=elem_id, elem_classes="verdict")
 
 
@@ -85,7 +87,7 @@ def top_line(elem_id):
 
 
 def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
-    """The page; launch it with i18n=nin.i18n.page_i18n(delete_after), head=nin.i18n.HEAD."""
+    """The page; launch it with i18n=nin.app.i18n.page_i18n(delete_after), head=nin.app.i18n.HEAD."""
     fn = demo.bind  # functools.partial that leaves the page's gr.Request parameter visible to Gradio
     note = T("retention")
     views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab

@@ -1,8 +1,8 @@
 """Can a doodle's shape alone tell a garment from a non-garment? Compares each doodle's filled
-silhouette (the Draw tab's pipeline, then nin.preprocess.fill_drawing's closing and fill) with
+silhouette (the Draw tab's pipeline, then nin.pipeline.preprocess.fill_drawing's closing and fill) with
 12,000 Fashion-MNIST training silhouettes outside the validation split: the best IoU, and the best
 chamfer distance of the outlines. Prints the AUROC of real garment doodles, and of 500 validation
-images drawn (nin/drawings.py), against the non-garment doodles; and how often the nearest
+images drawn (nin/pipeline/imitations.py), against the non-garment doodles; and how often the nearest
 silhouettes' classes name a garment doodle's own (shape alone as a classifier). Not part of the app:
 docs/garment_score.md says what it gave.
 
@@ -17,8 +17,10 @@ from scipy import ndimage
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from anywhere
-from nin import data, drawings, preprocess as P, realworld  # noqa: E402
-from nin.calibrate import auroc  # noqa: E402
+from nin.core import data  # noqa: E402
+from nin.pipeline import imitations as drawings, preprocess as P
+from nin.measure import realworld
+from nin.measure.evaluate import auroc  # noqa: E402
 
 
 def filled_mask(x28):

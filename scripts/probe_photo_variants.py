@@ -16,9 +16,10 @@ from scipy import ndimage
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from anywhere
-from nin import preprocess as P, realworld  # noqa: E402
-from nin.data import CLASS_NAMES  # noqa: E402
-from nin.inference import app_classifier  # noqa: E402
+from nin.pipeline import preprocess as P  # noqa: E402
+from nin.measure import realworld
+from nin.core.data import CLASS_NAMES  # noqa: E402
+from nin.serve.inference import app_classifier  # noqa: E402
 
 clf = app_classifier(ROOT / "weights" / "nin_modern.weights.h5")
 photos = [(p, y) for k, p, y in realworld.list_images(sys.argv[1]) if k == "photos"]

@@ -11,11 +11,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from anywhere
-from nin import realworld, preprocess as P  # noqa: E402
-from nin.robustness import as_drawing, as_scratch_drawing, as_photo  # noqa: E402
-from nin.inference import app_classifier, softmax  # noqa: E402
-from nin.data import load_split  # noqa: E402
-from nin.evaluate import metrics  # noqa: E402
+from nin.measure import realworld  # noqa: E402
+from nin.pipeline import preprocess as P
+from nin.pipeline.imitations import as_photo, as_scratch_drawing, as_sketch_layer  # noqa: E402
+from nin.serve.inference import app_classifier, softmax  # noqa: E402
+from nin.core.data import load_split  # noqa: E402
+from nin.measure.evaluate import metrics  # noqa: E402
 
 clf = app_classifier(ROOT / "weights" / "nin_modern.weights.h5")
 T = clf.temperature
@@ -45,7 +46,7 @@ def show(name, x28s, labels):
         print(f"{name:<22}{v:<16}{m['accuracy']:.3f} {m['top3']:.3f}", flush=True)
 
 show("dev doodles drawn", [P.prepare_sketch(realworld.as_sketchpad_value(p)) for p, _ in dood], [y for _, y in dood])
-show("imit outline", [P.prepare_sketch(as_drawing(a, rng)) for a in xt], yt)
+show("imit outline", [P.prepare_sketch(as_sketch_layer(a, rng)) for a in xt], yt)
 show("imit scratch", [P.prepare_sketch(as_scratch_drawing(c, rng)) for c in yt], yt)
 # photos: flip TTA
 xs = []

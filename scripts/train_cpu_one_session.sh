@@ -16,10 +16,10 @@ ckpt=$HOME/.cache/nin/checkpoints
 shares="--drawings 0.13 --uploads 0.15"
 resume_from() { [ -f "$1/state.json" ] && echo --resume || true; }   # continue where a run stopped
 
-python -m nin.train --recipe modern --stages 112:6,160:2 --mixed-precision $shares \
+python -m nin.training.train --recipe modern --stages 112:6,160:2 --mixed-precision $shares \
     --out "$out/low_res" --checkpoint-dir "$ckpt/one_session_low_res" --verbose 2 \
     $(resume_from "$ckpt/one_session_low_res")
-python -m nin.train --recipe modern --init "$out/low_res/nin_modern.weights.h5" --epochs 4 \
+python -m nin.training.train --recipe modern --init "$out/low_res/nin_modern.weights.h5" --epochs 4 \
     --image-size 224 --lr 3e-4 --ema 0.999 --mixed-precision $shares \
     --out "$out" --checkpoint-dir "$ckpt/one_session_224" --verbose 2 \
     $(resume_from "$ckpt/one_session_224")

@@ -13,20 +13,20 @@
 set -euo pipefail
 run=${1:-$HOME/runs/d2l}
 realworld=${2:-}
-shift $(( $# < 2 ? $# : 2 ))  # what is left goes to nin.train (e.g. --mixed-precision on a CPU with AMX)
+shift $(( $# < 2 ? $# : 2 ))  # what is left goes to nin.training.train (e.g. --mixed-precision on a CPU with AMX)
 weights=weights/nin_d2l.weights.h5
 cd "$(dirname "$0")/.."
 
 resume=$([ -f "$run/ckpt/state.json" ] && echo --resume || true)
-python -m nin.train --recipe d2l --out "$run" --checkpoint-dir "$run/ckpt" $resume "$@"
+python -m nin.training.train --recipe d2l --out "$run" --checkpoint-dir "$run/ckpt" $resume "$@"
 
 cp "$run"/nin_d2l.weights.h5 "$run"/nin_d2l.json "$run"/nin_d2l.history.json \
    "$run"/nin_d2l_curves.png "$run"/nin_d2l_confusion.png weights/
-python -m nin.export --weights "$weights"
-python -m nin.calibrate --weights "$weights" ${realworld:+--realworld "$realworld"}
-python -m nin.card
-python -m nin.evaluate --weights "$weights" --runtime tflite-int8
-python -m nin.robustness --weights "$weights" --n 1000
+python -m nin.ship.export --weights "$weights"
+python -m nin.ship.calibrate --weights "$weights" ${realworld:+--realworld "$realworld"}
+python -m nin.ship.card
+python -m nin.measure.evaluate --weights "$weights" --runtime tflite-int8
+python -m nin.measure.robustness --weights "$weights" --n 1000
 if [ -n "$realworld" ]; then
-    python -m nin.robustness --weights "$weights" --real "$realworld" --sheet "$run/realworld_sheet.png"
+    python -m nin.measure.robustness --weights "$weights" --real "$realworld" --sheet "$run/realworld_sheet.png"
 fi

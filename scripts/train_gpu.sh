@@ -32,6 +32,6 @@ export KERAS_BACKEND=jax FASHION_MNIST_DIR="${FASHION_MNIST_DIR:-$PWD/build/fash
 nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null | tee "$OUT/gpu.txt" || true
 
 # The modern recipe (BN + AdamW + augmentation, folded into the seed network), then the seed's d2l recipe.
-python -m nin.train --recipe modern --epochs 30 --batch-size 256 --lr 3e-3 --drawings 0.25 --uploads 0.2 \
+python -m nin.training.train --recipe modern --epochs 30 --batch-size 256 --lr 3e-3 --drawings 0.25 --uploads 0.2 \
   --mixed-precision --verbose 2 --out "$OUT" "${extra[@]}" 2>&1 | tee "$OUT/train_modern.log"
-python -m nin.train --recipe d2l --verbose 2 --out "$OUT" "${extra[@]}" 2>&1 | tee "$OUT/train_d2l.log"
+python -m nin.training.train --recipe d2l --verbose 2 --out "$OUT" "${extra[@]}" 2>&1 | tee "$OUT/train_d2l.log"

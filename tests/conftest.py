@@ -16,7 +16,7 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots and logs to look at after a r
 
 @pytest.fixture(scope="session")
 def test_split():
-    from nin.data import load_split
+    from nin.core.data import load_split
 
     x, y = load_split("test")
     return x, y.astype(int)
@@ -24,7 +24,7 @@ def test_split():
 
 @pytest.fixture(scope="session")
 def classifier():
-    from nin.inference import Classifier
+    from nin.serve.inference import Classifier
 
     return Classifier()
 

@@ -8,7 +8,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from nin.data import CLASS_NAMES
+from nin.core.data import CLASS_NAMES
 from tests.conftest import example
 
 # Shipped examples (real test-set images shown as photos) and their true classes.
@@ -58,11 +58,11 @@ def sketch_files(tmp_path, layer):
 
 
 def test_predict_sketch_on_a_drawn_trouser_outline(client, tmp_path, test_split):
-    from nin.robustness import as_drawing
+    from nin.pipeline.imitations import as_sketch_layer
 
     x, y = test_split
     trouser = int(np.flatnonzero(y == 1)[0])
-    layer = as_drawing(x[trouser] / 255.0, np.random.default_rng(0), filled=True)
+    layer = as_sketch_layer(x[trouser] / 255.0, np.random.default_rng(0), filled=True)
     label = client.predict(sketch_files(tmp_path, layer), 3, api_name="/predict_sketch")
     assert isinstance(label, dict) and label["label"] == "Trouser"
     explained, seen, cam, garment = client.predict(sketch_files(tmp_path, layer), 3, api_name="/explain_sketch")

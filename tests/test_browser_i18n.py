@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from conftest import ARTIFACTS
 from test_browser import (CLASSES, open_page, PERCENT, PHONE, TSHIRT, WAIT, browser, draw, expect_whole_picture,  # noqa: F401
                           select_brush, touch_draw)
-from nin.i18n import CLASS_NAMES_ZH, TITLE, UI
+from nin.app.i18n import CLASS_NAMES_ZH, TITLE, UI
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from test_browser import (ARTIFACTS, TSHIRT, WAIT, browser, draw, draw_tshirt, e
                           image_block, open_tab, page, predict_button, select_brush, shot, wait_until_idle)
 
 LIVE_BOX = "#sketch-live textarea, #sketch-live input"
-TROUSER = [  # the benchmark's trouser (nin/browserbench.py), seven strokes
+TROUSER = [  # the benchmark's trouser (nin/speed/browserbench.py), seven strokes
     [(0.30, 0.15), (0.70, 0.15)], [(0.30, 0.15), (0.25, 0.85)], [(0.25, 0.85), (0.42, 0.85)],
     [(0.42, 0.85), (0.50, 0.35)], [(0.50, 0.35), (0.58, 0.85)], [(0.58, 0.85), (0.75, 0.85)],
     [(0.75, 0.85), (0.70, 0.15)]]

@@ -7,8 +7,6 @@ The two files are shipped ones: weights/nin_modern.* and weights/nin_d2l.* (the 
 10 epochs at 224 px), served from a folder that holds only them (the world file, the app's default,
 is the third in weights/: test_world.py checks that the menu lists it)."""
 import json
-import re
-import time
 
 import pytest
 from playwright.sync_api import expect

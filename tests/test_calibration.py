@@ -1,7 +1,7 @@
-"""Temperature scaling and the garment check (nin/calibration.py, nin/garment.py, python -m nin.calibrate).
+"""Temperature scaling and the garment check (nin/serve/calibration.py, nin/serve/garment.py, python -m nin.ship.calibrate).
 
 The check tests use the shipped weights' own fitted check (weights/<stem>.json "garment_check" and
-<stem>.garment.npz): after new weights, run `python -m nin.calibrate` first. Tests that use the
+<stem>.garment.npz): after new weights, run `python -m nin.ship.calibrate` first. Tests that use the
 shared real-world set skip where it is absent (it is not part of the repository)."""
 import io
 import json
@@ -15,9 +15,9 @@ from PIL import Image
 
 from conftest import ROOT, example
 
-from nin import calibration, garment
-from nin.data import CLASS_NAMES
-from nin.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, read_metadata
+from nin.serve import calibration, garment
+from nin.core.data import CLASS_NAMES
+from nin.core.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, read_metadata
 
 SHARED = ROOT.parent / "shared" / "realworld"
 EXPORTS = ("int8.tflite", "int8.json", "layers.tflite", "layers.json")  # what the app's default runtime reads
@@ -60,7 +60,7 @@ def test_ece_of_a_perfectly_calibrated_toy_is_small():
 @pytest.fixture(scope="module")
 def clf():
     """The shipped weights on the app's default runtime (Keras where the int8 export is stale)."""
-    from nin.inference import app_classifier
+    from nin.serve.inference import app_classifier
 
     return app_classifier(DEFAULT_WEIGHTS)
 
@@ -79,8 +79,8 @@ def test_classifier_applies_the_shipped_temperature_without_changing_the_ranking
 def test_shipped_calibration_is_recorded_and_better_on_the_test_set():
     meta = read_metadata(DEFAULT_WEIGHTS)
     cal = meta.get("calibration")
-    assert cal, "the shipped weights are not calibrated: run `python -m nin.calibrate`"
-    assert cal["weights_sha256"] == garment.weights_sha256(DEFAULT_WEIGHTS), "stale: rerun `python -m nin.calibrate`"
+    assert cal, "the shipped weights are not calibrated: run `python -m nin.ship.calibrate`"
+    assert cal["weights_sha256"] == garment.weights_sha256(DEFAULT_WEIGHTS), "stale: rerun `python -m nin.ship.calibrate`"
     assert cal["test_ece_after"] < cal["test_ece_before"]
     assert (WEIGHTS_DIR / f"{DEFAULT_WEIGHTS.name.replace('.weights.h5', '')}_reliability.png").is_file()
     assert garment.stats_path(DEFAULT_WEIGHTS).is_file()
@@ -125,20 +125,22 @@ def assessed(clf, image28, kind, extent=None):
 
 
 def sketched(clf, strokes):
-    from nin.preprocess import prepare_sketch_extent
+    from nin.pipeline.preprocess import prepare
 
-    x, extent = prepare_sketch_extent(drawn(strokes))
+    given = prepare(drawn(strokes), "sketch")
+    x, extent = given.image, given.extent
     return assessed(clf, x, "drawing", extent)
 
 
 @pytest.fixture(scope="module")
 def garment_reference(clf):
     """A Fashion-MNIST test image uploaded as the examples are: the check calls it a garment."""
-    from nin.preprocess import prepare_upload_kind
+    from nin.pipeline.preprocess import prepare
 
-    x, kind = prepare_upload_kind(example("0002_trouser"))
+    given = prepare(example("0002_trouser"))
+    x, kind = given.image, given.path
     found = assessed(clf, x, kind)
-    assert found is not None, "the shipped weights have no garment check: run `python -m nin.calibrate`"
+    assert found is not None, "the shipped weights have no garment check: run `python -m nin.ship.calibrate`"
     assert found["is_garment"] and kind == "photo", found
     return found
 
@@ -150,10 +152,11 @@ def png_bytes(array):
 
 
 def test_random_noise_is_not_a_garment(clf, garment_reference):
-    from nin.preprocess import prepare_upload_kind
+    from nin.pipeline.preprocess import prepare
 
     noise = np.random.default_rng(0).integers(0, 256, (280, 280, 3), dtype=np.uint8)
-    x, kind = prepare_upload_kind(png_bytes(noise))
+    given = prepare(png_bytes(noise))
+    x, kind = given.image, given.path
     found = assessed(clf, x, kind)
     assert not found["is_garment"], found
     assert found["score"] < 0 < garment_reference["score"]
@@ -181,10 +184,11 @@ SHARED_DOODLE = "quickdraw_chair_5976396985794560.png"
 
 @pytest.mark.skipif(not (SHARED / "not-garments").is_dir(), reason="the shared real-world set is not here")
 def test_a_shared_non_garment_doodle_scores_below_a_fashion_mnist_image(clf, garment_reference):
-    from nin.preprocess import prepare_sketch_extent
-    from nin.realworld import as_sketchpad_value
+    from nin.pipeline.preprocess import prepare
+    from nin.measure.realworld import as_sketchpad_value
 
-    x, extent = prepare_sketch_extent(as_sketchpad_value(SHARED / "not-garments" / SHARED_DOODLE))
+    given = prepare(as_sketchpad_value(SHARED / "not-garments" / SHARED_DOODLE), "sketch")
+    x, extent = given.image, given.extent
     found = assessed(clf, x, "drawing", extent)
     assert found["score"] < garment_reference["score"]
     assert not found["is_garment"], f"{SHARED_DOODLE} is not flagged by these weights' check: {found}"
@@ -215,14 +219,14 @@ def bare_weights(tmp_path):
 
 
 def test_weights_without_calibration_serve_raw_with_one_log_line(bare_weights, caplog):
-    from nin import demo
-    from nin.inference import Classifier
-    from nin.preprocess import prepare_upload
+    from nin.app import demo
+    from nin.serve.inference import Classifier
+    from nin.pipeline.preprocess import prepare_upload
 
-    with caplog.at_level(logging.WARNING, logger="nin.garment"):
+    with caplog.at_level(logging.WARNING, logger="nin.serve.garment"):
         c = Classifier(bare_weights, "tflite-int8")
-    lines = [r.getMessage() for r in caplog.records if r.name == "nin.garment"]
-    assert len(lines) == 1 and "no calibration" in lines[0] and "nin.calibrate" in lines[0], lines
+    lines = [r.getMessage() for r in caplog.records if r.name == "nin.serve.garment"]
+    assert len(lines) == 1 and "no calibration" in lines[0] and "nin.ship.calibrate" in lines[0], lines
     assert c.temperature == 1.0 and c.garment_check is None
     x = prepare_upload(example("0018_bag"))
     probs, maps = c.forward(x[None])
@@ -234,19 +238,19 @@ def test_weights_without_calibration_serve_raw_with_one_log_line(bare_weights, c
 
 
 def test_calibration_made_for_other_weights_is_not_used(bare_weights, caplog):
-    from nin.inference import Classifier
+    from nin.serve.inference import Classifier
 
     meta = read_metadata(bare_weights)
     meta["calibration"] = dict(read_metadata(DEFAULT_WEIGHTS)["calibration"], weights_sha256="0" * 64)
     (bare_weights.with_name(bare_weights.name.replace(".weights.h5", ".json"))).write_text(json.dumps(meta))
-    with caplog.at_level(logging.WARNING, logger="nin.garment"):
+    with caplog.at_level(logging.WARNING, logger="nin.serve.garment"):
         c = Classifier(bare_weights, "tflite-int8")
     assert c.temperature == 1.0 and c.garment_check is None
     assert any("other weights" in r.getMessage() for r in caplog.records)
 
 
 def test_the_verdict_line_names_the_ten_garments():
-    from nin import demo
+    from nin.app import demo
 
     line = demo.verdict_line({"is_garment": False})
     assert line.startswith("This doesn't look like any of the ten garments I know (T-shirt/top, Trouser,")
@@ -259,7 +263,7 @@ def test_the_verdict_line_names_the_ten_garments():
 
 @pytest.mark.slow
 def test_calibrate_command_writes_everything_for_a_weights_file(bare_weights):
-    from nin.calibrate import main
+    from nin.ship.calibrate import main
 
     assert main(["--weights", str(bare_weights), "--limit", "200", "--fit-per-class", "30", "--realworld", "none",
                  "--runtime", "tflite-int8"]) == 0
@@ -273,14 +277,14 @@ def test_calibrate_command_writes_everything_for_a_weights_file(bare_weights):
     assert garment.stats_path(bare_weights).is_file()
     assert bare_weights.with_name(bare_weights.name.replace(".weights.h5", "_reliability.png")).is_file()
     assert meta["test_accuracy"] == read_metadata(DEFAULT_WEIGHTS)["test_accuracy"]  # the rest is kept
-    from nin.inference import Classifier
+    from nin.serve.inference import Classifier
 
     c = Classifier(bare_weights, "tflite-int8")
     assert c.temperature == pytest.approx(meta["calibration"]["temperature"]) and c.garment_check is not None
 
 
 def test_the_verdict_speaks_the_pages_language():
-    from nin import demo, i18n
+    from nin.app import demo, i18n
 
     explained = ({"Bag": 0.4, "Shirt": 0.3}, "seen.png", "cam.png", {"is_garment": False})
     label, top, _, _, verdict = demo._shown(explained, i18n.ZH)
@@ -297,9 +301,9 @@ def test_a_larger_real_flag_flags_more_real_garment_photos():
     two photo Gaussians see different features (the world file's see the same, so one takes back all)."""
     if not (SHARED / "manifest.json").is_file():
         pytest.skip("the shared real-world set is not on this machine")
-    from nin.calibrate import choose, collect
-    from nin.inference import app_classifier
-    from nin.weights import MODERN_WEIGHTS
+    from nin.ship.calibrate import choose, collect
+    from nin.serve.inference import app_classifier
+    from nin.core.weights import MODERN_WEIGHTS
 
     clf = app_classifier(MODERN_WEIGHTS)
 

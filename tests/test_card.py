@@ -1,17 +1,17 @@
-"""The model card (weights/README.md, written by `python -m nin.card`) is honest and portable: it is
+"""The model card (weights/README.md, written by `python -m nin.ship.card`) is honest and portable: it is
 what the metadata gives, names parents by sha256 and test figure (no machine path), summarises the
 whole lineage in its recipe line and says how the file was chosen. Reads JSON only: no TensorFlow."""
 import json
 import re
 
-from nin import card
-from nin.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WEIGHTS_DIR, portable_metadata, read_metadata, sha256
+from nin.ship import card
+from nin.core.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WEIGHTS_DIR, portable_metadata, read_metadata, sha256
 
 ABSOLUTE_HOME = re.compile(r"/(root|home)/")
 
 
 def test_the_committed_card_is_what_the_metadata_gives():
-    assert (WEIGHTS_DIR / "README.md").read_text() == card.card_text(), "run `python -m nin.card`"
+    assert (WEIGHTS_DIR / "README.md").read_text() == card.card_text(), "run `python -m nin.ship.card`"
 
 
 def test_no_machine_path_in_the_card_or_the_metadata():

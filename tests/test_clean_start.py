@@ -14,7 +14,7 @@ from conftest import ROOT, example, running_app
 
 pytestmark = pytest.mark.slow
 
-# What TensorFlow 2.21 and LiteRT print on this machine (no GPU) without nin/quiet.py, and what
+# What TensorFlow 2.21 and LiteRT print on this machine (no GPU) without nin/core/quiet.py, and what
 # Gradio prints on its own (its share hint names launch(), not our --share flag).
 NOISE = re.compile(r"cuda|cuInit|oneDNN|absl|XNNPACK|TensorFlow|tensorflow|\bGPU\b|share=True|Running on local URL", re.I)
 
@@ -57,13 +57,13 @@ def test_keras_runtime_starts_clean_too(tmp_path):
     assert len(lines) == 1 and url in lines[0], lines
 
 
-@pytest.mark.parametrize("cli", [["nin.summary"], ["nin.predict", "examples/0002_trouser.png"]])
+@pytest.mark.parametrize("cli", [["nin.measure.summary"], ["nin.serve.predict", "examples/0002_trouser.png"]])
 def test_clis_print_no_tensorflow_chatter(cli):
     p = subprocess.run([sys.executable, "-m", *cli], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     noise = [l for l in (p.stdout + p.stderr).splitlines() if NOISE.search(l)]
     assert not noise, noise
-    assert ("1,992,166" in p.stdout) if cli[0] == "nin.summary" else ("Trouser" in p.stdout)
+    assert ("1,992,166" in p.stdout) if cli[0] == "nin.measure.summary" else ("Trouser" in p.stdout)
 
 
 def test_filter_keeps_real_errors():
@@ -71,7 +71,7 @@ def test_filter_keeps_real_errors():
     and a Python error raised inside the filtered block, still shows."""
     code = textwrap.dedent("""
         import os
-        from nin.quiet import native_chatter_filtered
+        from nin.core.quiet import native_chatter_filtered
         with native_chatter_filtered():
             os.write(2, b"I0000 00:00:1795861196.688634    5762 port.cc:153] oneDNN custom operations are on.\\n")
             os.write(2, b"E0000 00:00:1795861199.416892    5762 cuda_platform.cc:52] failed call to cuInit: INTERNAL\\n")

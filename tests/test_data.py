@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from nin.data import CLASS_NAMES, DatasetError, load_split, read_idx
+from nin.core.data import CLASS_NAMES, DatasetError, load_split, read_idx
 
 
 def write_idx(path, array, magic=None, compress=True, cut=0):

@@ -33,8 +33,8 @@ def anchors(markdown):
 
 
 def test_anchors_are_github_s():
-    assert anchors("# A clean start\n## What the resolution schedule does\n### `nin.card`: the card") == {
-        "a-clean-start", "what-the-resolution-schedule-does", "nincard-the-card"}
+    assert anchors("# A clean start\n## What the resolution schedule does\n### `nin.ship.card`: the card") == {
+        "a-clean-start", "what-the-resolution-schedule-does", "ninshipcard-the-card"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -78,3 +78,34 @@ def test_no_training_machine_path_in_the_repository():
     if done.returncode not in (0, 1):  # not a git checkout (e.g. an exported tree)
         pytest.skip(done.stderr.strip())
     assert done.returncode == 1 and not done.stdout, done.stdout[:2000]
+
+
+def package_files():
+    """Every module and script of nin/, as a path relative to nin/ (core/model.py, app/live_drawing.js)."""
+    return sorted(str(p.relative_to(ROOT / "nin")) for p in (ROOT / "nin").rglob("*")
+                  if p.suffix in (".py", ".js") and p.name != "__init__.py")
+
+
+def test_the_layout_page_names_every_module_of_the_package_once():
+    """docs/layout.md lists each folder, then its files by name: each file once, under its own folder."""
+    layout = (ROOT / "docs" / "layout.md").read_text()
+    listed, folder = [], None
+    for line in layout.split("```")[1].splitlines():
+        m = re.match(r"nin/(\w+)/\s", line)
+        if m:
+            folder = m.group(1)
+        m = re.match(r"\s{4}(\w+\.(?:py|js))\s", line)
+        if m and folder:
+            listed.append(f"{folder}/{m.group(1)}")
+    assert len(package_files()) > 30, "the package was not read"
+    assert sorted(listed) == package_files(), (set(listed) ^ set(package_files()))
+
+
+def test_every_command_line_tool_is_in_the_cli_page():
+    """A module with main() is a tool people run: docs/cli.md shows its `python -m` line."""
+    cli = (ROOT / "docs" / "cli.md").read_text()
+    tools = ["nin." + f[:-3].replace("/", ".") for f in package_files()
+             if f.endswith(".py") and re.search(r"^def main\(", (ROOT / "nin" / f).read_text(), re.M)]
+    assert len(tools) >= 10, tools
+    missing = [t for t in tools if f"python -m {t} " not in cli and f"python -m {t}\n" not in cli]
+    assert not missing, missing

@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from nin import drawings
-from nin.preprocess import garment_mask
+from nin.pipeline import imitations as drawings
+from nin.pipeline.preprocess import garment_mask
 
 
 @pytest.fixture(scope="module")
 def garments():
-    from nin.data import load_split
+    from nin.core.data import load_split
 
     x, y = load_split("train")
     idx = np.concatenate([np.flatnonzero(y == c)[:6] for c in range(10)])
@@ -98,7 +98,7 @@ def test_coats_are_marked_by_their_opening_and_pockets_shirts_by_their_buttons(g
 
 
 def test_as_drawing_and_the_training_batch_keep_shape_and_range(garments):
-    from nin.train import augment_batch
+    from nin.training.train import augment_batch
 
     x, y = garments
     rng = np.random.default_rng(2)
@@ -113,8 +113,8 @@ def test_as_drawing_and_the_training_batch_keep_shape_and_range(garments):
 
 def test_pullovers_coats_and_shirts_are_drawn_twice_as_often_in_training():
     # their silhouettes are alike, so the network needs more of their drawings' inner lines
-    from nin.data import load_split
-    from nin.train import augment_batch
+    from nin.core.data import load_split
+    from nin.training.train import augment_batch
 
     x, y = load_split("train")
 

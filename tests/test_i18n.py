@@ -1,4 +1,4 @@
-"""English and 简体中文 (nin/i18n.py): every string complete in both, the page's language read from
+"""English and 简体中文 (nin/app/i18n.py): every string complete in both, the page's language read from
 its cookie, the API left in English. Fast: no server, no TensorFlow."""
 import ast
 import re
@@ -9,8 +9,7 @@ import gradio as gr
 import numpy as np
 import pytest
 
-from nin import demo, i18n, inside
-from nin.data import CLASS_NAMES
+from nin.app import demo, i18n, inside
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -79,13 +78,13 @@ def _messages(path, calls):
 
 
 def test_every_error_sentence_on_the_page_has_a_chinese_translation():
-    sentences = (_messages(ROOT / "nin" / "preprocess.py", {"PreprocessError"})
-                 | _messages(ROOT / "nin" / "websafety.py", {"Refused", "Error"})
-                 | _messages(ROOT / "nin" / "serving.py", {"PreprocessError"})  # the live drawing's
+    sentences = (_messages(ROOT / "nin" / "pipeline" / "preprocess.py", {"PreprocessError"})
+                 | _messages(ROOT / "nin" / "serve" / "websafety.py", {"Refused", "Error"})
+                 | _messages(ROOT / "nin" / "serve" / "serving.py", {"PreprocessError"})  # the live drawing's
                  | {demo.READ_FAILED, demo.MODEL_FAILED})
     assert len(sentences) > 15 and "Draw something first." in sentences
     missing = [s for s in sentences if not CJK.search(i18n.error(s, i18n.ZH))]
-    assert not missing, f"add these to nin/i18n.py ERRORS: {missing}"
+    assert not missing, f"add these to nin/app/i18n.py ERRORS: {missing}"
     assert i18n.error("The image is only 7x9 pixels; upload a real photo or drawing.", i18n.ZH) == \
         "图像只有 7×9 像素；请上传真正的照片或画。"
     assert i18n.error("Draw something first.", i18n.EN) == "Draw something first."
@@ -146,7 +145,7 @@ def test_model_card_in_chinese():
 
 def fake_view(source="your drawing"):
     """A View with random outputs of the seed's shapes (no model needed)."""
-    from nin.architecture import layer_rows
+    from nin.core.architecture import layer_rows
 
     rng = np.random.default_rng(0)
     rows = layer_rows()
@@ -167,7 +166,7 @@ def test_inside_captions_in_chinese_keep_the_layer_names_and_shapes():
     assert english[-1].startswith("softmax (1, 10) · the Guesses (int8): Trouser 82.0%")
     assert len(chinese) == len(english) == 13
     for en, zh in zip(english, chinese):
-        assert zh.split(" · ")[0] == en.split(" · ")[0]  # "nin_block_1 (1, 54, 54, 96)": as nin.summary names it
+        assert zh.split(" · ")[0] == en.split(" · ")[0]  # "nin_block_1 (1, 54, 54, 96)": as nin.measure.summary names it
         assert CJK.search(zh), zh
     assert chinese[0].endswith("你的画")
     assert chinese[1].startswith("nin_block_1 (1, 54, 54, 96) · NiN块 ·")
@@ -177,7 +176,7 @@ def test_inside_captions_in_chinese_keep_the_layer_names_and_shapes():
 
 def test_chinese_text_has_no_spaces_from_line_breaks():
     """Markdown turns a line break into a space; Chinese puts none between its characters."""
-    from nin.i18n import UI, join_cjk_lines
+    from nin.app.i18n import UI, join_cjk_lines
 
     assert "就是\n服装" in UI["pipeline"][1]  # the source breaks the line there
     assert "部分就是服装；" in join_cjk_lines(UI["pipeline"][1])

@@ -2,7 +2,7 @@
 
 Reads nin/*.py and app.py with the standard library's `ast` (nothing is imported, so this runs in
 a second), takes every import of a project module, at the top of a file or inside a function, and
-fails on a circle, naming it (`nin.demo -> nin.inference -> ... -> nin.demo`). Also: a command-line
+fails on a circle, naming it (`nin.app.demo -> nin.serve.inference -> ... -> nin.app.demo`). Also: a command-line
 module reads its arguments in `main()` only, and no module of the package imports the app.
 """
 import ast
@@ -38,7 +38,7 @@ def imported_modules(tree, module, known):
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([base] if base else []))
             found.add(base)
-            for alias in node.names:  # `from nin import demo` imports the module nin.demo
+            for alias in node.names:  # `from nin.app import demo` imports the module nin.app.demo
                 found.add(f"{base}.{alias.name}")
     return {m for m in found if m in known and m != module}
 
@@ -75,22 +75,22 @@ def find_cycle(graph):
 
 
 def test_the_cycle_finder_names_a_circle():
-    graph = {"nin.demo": {"nin.inference"}, "nin.inference": {"nin.export"}, "nin.export": {"nin.inside"},
-             "nin.inside": {"nin.demo", "nin.data"}, "nin.data": set()}
-    assert find_cycle(graph) == ["nin.demo", "nin.inference", "nin.export", "nin.inside", "nin.demo"]
+    graph = {"nin.app.demo": {"nin.serve.inference"}, "nin.serve.inference": {"nin.ship.export"}, "nin.ship.export": {"nin.app.inside"},
+             "nin.app.inside": {"nin.app.demo", "nin.core.data"}, "nin.core.data": set()}
+    assert find_cycle(graph) == ["nin.app.demo", "nin.serve.inference", "nin.ship.export", "nin.app.inside", "nin.app.demo"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
 def test_function_level_and_relative_imports_are_seen():
-    source = "import os\nfrom nin import demo, data\ndef f():\n    from nin.inside import x\n    from . import quiet\n"
-    known = {"nin", "nin.demo", "nin.data", "nin.inside", "nin.quiet", "nin.model"}
-    assert imported_modules(ast.parse(source), "nin.model", known) == {"nin", "nin.demo", "nin.data",
-                                                                       "nin.inside", "nin.quiet"}
+    source = "import os\nfrom nin.app import demo\nfrom nin.core import data\ndef f():\n    from nin.app.inside import x\n    from . import quiet\n"
+    known = {"nin.app.demo", "nin.core.data", "nin.app.inside", "nin.core.quiet", "nin.core.model"}
+    assert imported_modules(ast.parse(source), "nin.core.model", known) == {"nin.app.demo", "nin.core.data",
+                                                                            "nin.app.inside", "nin.core.quiet"}
 
 
 def test_no_import_circle_in_the_package():
     graph = import_graph()
-    assert len(graph) > 10 and graph["nin.demo"], "the graph was not read"
+    assert len(graph) > 10 and graph["nin.app.demo"], "the graph was not read"
     cycle = find_cycle(graph)
     assert cycle is None, "import circle: " + " -> ".join(cycle)
 
@@ -100,35 +100,57 @@ def test_no_module_of_the_package_imports_the_app():
     assert not [m for m, deps in graph.items() if m != "app" and "app" in deps]
 
 
-# The layers of docs/layout.md, bottom first: a module imports only from its own layer or below.
-# A module not listed here is checked for circles only (add it where it belongs).
-LAYERS = [
-    {"nin", "nin.architecture", "nin.quiet", "nin.data"},
-    {"nin.model"},
-    {"nin.weights"},
-    {"nin.websafety"},
-    {"nin.preprocess", "nin.drawings", "nin.plots", "nin.world", "nin.world.icons", "nin.world.sources",
-     "nin.world.handdrawn", "nin.world.cache"},
-    {"nin.inference", "nin.serving"},
-    {"nin.inside", "nin.demo"},
-    {"nin.evaluate", "nin.robustness", "nin.examples", "nin.predict", "nin.summary", "nin.export", "nin.train",
-     "nin.card", "nin.bench", "nin.machine", "nin.trainbench", "nin.world.finetune", "nin.world.compare",
-     "nin.world.sheet"},
-    {"app"},
-]
+# Which folder of nin/ may import which (docs/layout.md draws the same picture), bottom first: the
+# core knows nothing of the pipeline, the pipeline nothing of serving, serving nothing of the page,
+# and nothing below imports the tools on top. Modules inside one folder may import each other.
+MAY_IMPORT = {
+    "core": set(),
+    "pipeline": {"core"},
+    "world": {"core", "pipeline"},
+    "serve": {"core", "pipeline"},
+    "app": {"core", "pipeline", "serve"},
+    "measure": {"core", "pipeline", "serve"},
+    "ship": {"core", "pipeline", "world", "serve", "app", "measure"},
+    "training": {"core", "pipeline", "world", "serve", "measure"},
+    "speed": {"core", "pipeline", "world", "serve", "app", "measure", "ship", "training"},
+    "app.py": {"core", "serve", "app"},
+}
 
 
-def test_no_module_imports_one_above_it():
-    layer = {m: i for i, modules in enumerate(LAYERS) for m in modules}
-    upward = [f"{m} (layer {layer[m] + 1}) imports {d} (layer {layer[d] + 1})"
-              for m, deps in import_graph().items() if m in layer for d in sorted(deps) if layer.get(d, -1) > layer[m]]
-    assert not upward, upward
+def folder(module):
+    """nin.serve.inference -> serve; app -> app.py; nin -> None (the package's own __init__)."""
+    if module == "app":
+        return "app.py"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
 
 
-@pytest.mark.parametrize("module", ["nin.weights", "nin.serving", "nin.inference", "nin.inside"])
+def test_every_module_lives_in_a_folder_by_job():
+    flat = [p.name for p in (ROOT / PACKAGE).glob("*.py") if p.name != "__init__.py"]
+    folders = {p.name for p in (ROOT / PACKAGE).iterdir() if (p / "__init__.py").exists()}
+    assert not flat, f"modules outside a folder: {flat}"
+    assert folders == set(MAY_IMPORT) - {"app.py"}, folders
+
+
+def imports_not_allowed(graph):
+    """'a imports b' for every import from a folder that MAY_IMPORT does not allow."""
+    return [f"{m} imports {d}" for m, deps in sorted(graph.items()) for d in sorted(deps)
+            if folder(d) and folder(d) != folder(m) and folder(d) not in MAY_IMPORT[folder(m)]]
+
+
+def test_no_folder_imports_one_it_may_not():
+    assert not imports_not_allowed(import_graph())
+
+
+def test_the_folder_rule_names_an_upward_import():
+    graph = {"nin.pipeline.preprocess": {"nin.serve.websafety", "nin.core.data"}, "app": {"nin.app.demo"}}
+    assert imports_not_allowed(graph) == ["nin.pipeline.preprocess imports nin.serve.websafety"]
+
+
+@pytest.mark.parametrize("module", ["nin.core.weights", "nin.serve.serving", "nin.serve.inference", "nin.app.inside"])
 def test_the_serving_side_does_not_import_the_page_or_the_command_line_tools(module):
     """The export CLI, the page's events and the app sit above these modules, never below them."""
-    above = {"app", "nin.demo", "nin.export", "nin.train", "nin.bench", "nin.evaluate", "nin.robustness"}
+    above = {"app", "nin.app.demo", "nin.ship.export", "nin.training.train", "nin.speed.bench", "nin.measure.evaluate", "nin.measure.robustness"}
     assert not import_graph()[module] & above
 
 

@@ -1,4 +1,4 @@
-"""The "Inside the network" view: every layer's output, captioned as `nin.summary` writes the table;
+"""The "Inside the network" view: every layer's output, captioned as `nin.measure.summary` writes the table;
 class maps whose means are the logits; a softmax chart that is the Guesses. Real weights, real
 LiteRT and Keras runtimes, no mocks."""
 import json
@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from nin.data import CLASS_NAMES
-from nin.inside import LAYERS_FORMAT, InsideViews, KerasLayers, LiteRTLayers, layer_runner
-from nin.preprocess import prepare_upload
-from nin.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, tflite_path
+from nin.core.data import CLASS_NAMES
+from nin.app.inside import LAYERS_FORMAT, InsideViews, KerasLayers, LiteRTLayers, layer_runner
+from nin.pipeline.preprocess import prepare_upload
+from nin.core.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, tflite_path
 from tests.conftest import example
 
 IMAGES = ["0002_trouser", "0018_bag", "0019_t-shirt-top", "0101_shirt_photo"]
@@ -20,7 +20,7 @@ IMAGES = ["0002_trouser", "0018_bag", "0019_t-shirt-top", "0101_shirt_photo"]
 
 @pytest.fixture(scope="module")
 def summary_rows():
-    from nin.summary import layer_table
+    from nin.measure.summary import layer_table
 
     return layer_table()
 
@@ -28,7 +28,7 @@ def summary_rows():
 @pytest.fixture(scope="module")
 def app_models():
     """What the app serves by default: int8 Guesses, LiteRT every-layer view."""
-    from nin.demo import Models
+    from nin.app.demo import Models
 
     models = Models()
     return models, InsideViews(models)
@@ -37,7 +37,7 @@ def app_models():
 @pytest.fixture(scope="module")
 def keras_models():
     """The app with --runtime keras: Guesses and the view both from Keras."""
-    from nin.demo import Models
+    from nin.app.demo import Models
 
     models = Models(runtime="keras")
     return models, InsideViews(models)
@@ -71,7 +71,7 @@ def test_captions_hold_every_layer_with_the_summary_shape(which, summary_rows, r
 
 @pytest.mark.parametrize("name", IMAGES)
 def test_class_map_means_are_the_logits_and_the_chart_is_the_guesses(name, app_models):
-    from nin.demo import predict_upload
+    from nin.app.demo import predict_upload
 
     models, views = app_models
     x = image(name)
@@ -106,7 +106,7 @@ def test_under_keras_the_chart_is_the_softmax_of_the_class_map_means(keras_model
 
 
 def test_dropout_is_the_identity_and_grids_show_the_most_active_channels(app_models):
-    from nin.inside import channel_grid
+    from nin.app.inside import channel_grid
 
     _, views = app_models
     view = views.view(image("0019_t-shirt-top"), "your upload")
@@ -138,16 +138,16 @@ def copy_weights(tmp_path):
 
 
 def test_missing_or_stale_layer_export_is_refused_and_the_view_falls_back_to_keras(tmp_path, caplog):
-    from nin.inference import Classifier
+    from nin.serve.inference import Classifier
 
     weights = copy_weights(tmp_path)
-    with pytest.raises(WeightsError, match="not found.*nin.export.*tflite-layers"):
+    with pytest.raises(WeightsError, match="not found.*nin.ship.export.*tflite-layers"):
         LiteRTLayers(weights)
     layers = tflite_path(weights, LAYERS_FORMAT)
     shutil.copy(tflite_path(DEFAULT_WEIGHTS, LAYERS_FORMAT), layers)
     meta = json.loads(tflite_path(DEFAULT_WEIGHTS, LAYERS_FORMAT).with_suffix(".json").read_text())
     layers.with_suffix(".json").write_text(json.dumps(dict(meta, weights_sha256="0" * 64)))
-    with pytest.raises(WeightsError, match="stale export.*nin.export"):
+    with pytest.raises(WeightsError, match="stale export.*nin.ship.export"):
         LiteRTLayers(weights)
     layers.with_suffix(".json").write_text("{not json")
     with pytest.raises(WeightsError, match="stale export"):
@@ -159,18 +159,18 @@ def test_missing_or_stale_layer_export_is_refused_and_the_view_falls_back_to_ker
     for kind in ("tflite-int8",):
         shutil.copy(tflite_path(DEFAULT_WEIGHTS, kind), tflite_path(weights, kind))
         shutil.copy(tflite_path(DEFAULT_WEIGHTS, kind).with_suffix(".json"), tflite_path(weights, kind).with_suffix(".json"))
-    with caplog.at_level("WARNING", logger="nin.inside"):
+    with caplog.at_level("WARNING", logger="nin.app.inside"):
         runner = layer_runner(Classifier(weights, "tflite-int8"))
     assert isinstance(runner, KerasLayers) and "uses Keras" in caplog.text
 
 
 def test_export_command_writes_the_layer_file_with_its_provenance(tmp_path):
-    from nin.export import FORMATS
-    from nin.weights import sha256
+    from nin.ship.export import FORMATS
+    from nin.core.weights import sha256
 
-    assert LAYERS_FORMAT in FORMATS  # `python -m nin.export` with no --formats writes it too
+    assert LAYERS_FORMAT in FORMATS  # `python -m nin.ship.export` with no --formats writes it too
     weights = copy_weights(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "nin.export", "--weights", str(weights), "--formats", LAYERS_FORMAT],
+    done = subprocess.run([sys.executable, "-m", "nin.ship.export", "--weights", str(weights), "--formats", LAYERS_FORMAT],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     out = tflite_path(weights, LAYERS_FORMAT)
@@ -185,8 +185,8 @@ def test_export_command_writes_the_layer_file_with_its_provenance(tmp_path):
 def test_the_litert_view_runs_without_tensorflow():
     """The serving process may run without TensorFlow (LiteRT runtimes): so may the layer model."""
     code = ("import sys, numpy as np\n"
-            "from nin.inside import LiteRTLayers\n"
-            "from nin.weights import DEFAULT_WEIGHTS\n"
+            "from nin.app.inside import LiteRTLayers\n"
+            "from nin.core.weights import DEFAULT_WEIGHTS\n"
             "out = LiteRTLayers(DEFAULT_WEIGHTS)(np.zeros((1, 28, 28, 1), np.float32))\n"
             "assert len(out) == 12, sorted(out)\n"
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
@@ -198,7 +198,7 @@ def test_the_litert_view_runs_without_tensorflow():
 def test_opening_the_tab_after_look_inside_computes_nothing_twice(app_models):
     import gradio as gr
 
-    from nin.inside import inside_last
+    from nin.app.inside import inside_last
 
     _, views = app_models
     last = {"source": "your drawing", "image28": image("0018_bag").tolist()}

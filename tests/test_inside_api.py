@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def expected_heads():
-    from nin.summary import layer_table
+    from nin.measure.summary import layer_table
 
     return ["resize (1, 224, 224, 1)"] + [f"{r['layer']} {r['output shape']}" for r in layer_table()] + ["softmax (1, 10)"]
 
@@ -38,10 +38,10 @@ def test_inside_upload_shows_every_layer_and_the_guesses(client, expected_heads)
 
 
 def test_inside_sketch_shows_every_layer_of_a_drawing(client, expected_heads, tmp_path, test_split):
-    from nin.robustness import as_drawing
+    from nin.pipeline.imitations import as_sketch_layer
 
     x, y = test_split
-    layer = as_drawing(x[int(np.flatnonzero(y == 1)[0])] / 255.0, np.random.default_rng(0), filled=True)
+    layer = as_sketch_layer(x[int(np.flatnonzero(y == 1)[0])] / 255.0, np.random.default_rng(0), filled=True)
     check_gallery(client.predict(sketch_files(tmp_path, layer), api_name="/inside_sketch"), expected_heads, "your drawing")
 
 

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from nin import demo, serving
-from nin.preprocess import PreprocessError
+from nin.app import demo
+
+from nin.serve import serving
+from nin.pipeline.preprocess import PreprocessError
 
 TROUSER = [(120, 60), (280, 60), (300, 340), (220, 340), (200, 140), (180, 340), (100, 340), (120, 60)]
 
@@ -40,9 +42,11 @@ def test_the_live_strokes_give_the_sketchpads_answer(models, tmp_path):
     layer.save(path)
     live = demo.show_live(models, data_url(png), 3, None)
     # the Sketchpad's own value for the same strokes, through the pipeline the API uses
-    x28, extent = serving.live28_extent(data_url(png))
-    from nin.preprocess import prepare_sketch_extent
-    y28, extent_sketchpad = prepare_sketch_extent({"background": None, "layers": [str(path)], "composite": None})
+    live = serving.prepare_request(data_url(png), "live")
+    x28, extent = live.image, live.extent
+    from nin.pipeline.preprocess import prepare
+    sketchpad = prepare({"background": None, "layers": [str(path)], "composite": None}, "sketch")
+    y28, extent_sketchpad = sketchpad.image, sketchpad.extent
     assert np.array_equal(x28, y28) and extent == pytest.approx(extent_sketchpad)
     label, top, seen, cam, verdict, last, drawn = live
     assert next(iter(label)) == "Trouser" and top.startswith("**Trouser**")
@@ -95,7 +99,7 @@ def test_a_bad_live_value_is_one_sentence(value, says):
     with pytest.raises(PreprocessError, match=says):
         serving.live_png(value)
     with pytest.raises(gr.Error, match=says):
-        serving.live28_extent(value)
+        serving.prepare_request(value, "live")
 
 
 def test_a_live_png_that_is_no_drawing_says_so():
@@ -103,6 +107,6 @@ def test_a_live_png_that_is_no_drawing_says_so():
     buf = io.BytesIO()
     blank.save(buf, "PNG")
     with pytest.raises(gr.Error, match="Draw something first"):
-        serving.live28_extent(data_url(buf.getvalue()))
+        serving.prepare_request(data_url(buf.getvalue()), "live")
     with pytest.raises(gr.Error, match="not an image|could not be read|damaged"):
-        serving.live28_extent(data_url(b"\x89PNG\r\n\x1a\n" + b"0" * 40))
+        serving.prepare_request(data_url(b"\x89PNG\r\n\x1a\n" + b"0" * 40), "live")

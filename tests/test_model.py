@@ -2,8 +2,8 @@
 import keras
 import numpy as np
 
-from nin.model import build_nin, build_nin_bn, cam_model, fold_bn, with_resize
-from nin.summary import format_table, layer_table
+from nin.core.model import build_nin, build_nin_bn, cam_model, fold_bn, with_resize
+from nin.measure.summary import format_table, layer_table
 
 # The seed article's printed shapes for a 1x224x224x1 input
 SEED_SHAPES = [
@@ -27,8 +27,8 @@ def test_parameter_count_is_the_seeds():
 
 
 def test_the_apps_keras_free_table_is_the_keras_forward_pass():
-    """The app shows nin.architecture's table (no TensorFlow in the server); it must be the real network's."""
-    from nin.architecture import layer_rows
+    """The app shows nin.core.architecture's table (no TensorFlow in the server); it must be the real network's."""
+    from nin.core.architecture import layer_rows
 
     assert layer_rows() == layer_table()
     assert layer_rows(160) == layer_table(image_size=160)
@@ -77,7 +77,7 @@ def test_class_maps_average_to_the_logits():
 
 
 def test_summary_cli_prints_the_table(capsys):
-    from nin.summary import main
+    from nin.measure.summary import main
 
     main([])
     out = capsys.readouterr().out

@@ -1,10 +1,11 @@
 """The one pipeline turns photos and drawings into what the network was trained on."""
 import numpy as np
 
-from nin.preprocess import garment_mask, prepare_sketch, prepare_upload
-from nin.data import CLASS_NAMES
-from nin.evaluate import metrics
-from nin.robustness import SCRATCH_TEMPLATES, as_drawing, as_photo, as_scratch_drawing, run
+from nin.pipeline.preprocess import garment_mask, prepare_sketch, prepare_upload
+from nin.core.data import CLASS_NAMES
+from nin.measure.evaluate import metrics
+from nin.pipeline.imitations import SCRATCH_TEMPLATES, as_photo, as_scratch_drawing, as_sketch_layer
+from nin.measure.robustness import run
 
 
 def test_photo_like_uploads_come_back_as_the_test_image(test_split):
@@ -32,7 +33,7 @@ def test_a_drawn_outline_keeps_the_garments_shape(test_split):
     rng = np.random.default_rng(1)
     ious = []
     for i in range(0, 1000, 50):
-        drawn = prepare_sketch(as_drawing(x[i] / 255.0, rng))
+        drawn = prepare_sketch(as_sketch_layer(x[i] / 255.0, rng))
         a, b = garment_mask(drawn), garment_mask(x[i] / 255.0)
         ious.append((a & b).sum() / (a | b).sum())
     assert np.median(ious) > 0.7
@@ -73,7 +74,7 @@ def test_a_template_passed_in_is_drawn_instead_of_the_classs_own():
 
 
 def test_predict_cli_prints_top_k_and_one_line_errors(tmp_path, capsys):
-    from nin.predict import main
+    from nin.serve.predict import main
 
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not an image at all")

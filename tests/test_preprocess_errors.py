@@ -1,6 +1,6 @@
 """Bad input to the preprocessing pipeline: each ends as one clear sentence (PreprocessError), never a crash.
 
-Every file is generated here with Pillow/numpy. The pipeline is nin.preprocess.prepare_upload /
+Every file is generated here with Pillow/numpy. The pipeline is nin.pipeline.preprocess.prepare_upload /
 prepare_sketch, the same code the app runs on raw uploads.
 """
 import io
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from nin.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
+from nin.pipeline.preprocess import MAX_UPLOAD_BYTES, PreprocessError, prepare_sketch, prepare_upload
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -307,7 +307,7 @@ def test_large_real_photo(tmp_path):
     assert out.mean() > 0.2  # the shirt fills much of the frame
 
 
-# --- arrays and PIL images (the API of nin.preprocess itself) ---
+# --- arrays and PIL images (the API of nin.pipeline.preprocess itself) ---
 
 @pytest.mark.parametrize("arr,words", [
     (np.zeros((0, 0), np.uint8), ["empty"]),
@@ -336,8 +336,8 @@ def test_exotic_pil_modes():
 # --- good images still come out as before ---
 
 def test_photo_like_uploads_match_the_clean_image(test_split):
-    """nin/robustness.py's photo-like uploads (all variants) come out like the clean 28x28 test image."""
-    from nin.robustness import as_photo
+    """nin/measure/robustness.py's photo-like uploads (all variants) come out like the clean 28x28 test image."""
+    from nin.pipeline.imitations import as_photo
 
     x, _ = test_split
     rng = np.random.default_rng(0)

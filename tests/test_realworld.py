@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from conftest import ROOT
-from nin import data
-from nin.preprocess import GARMENT_BRIGHTNESS, center_28, fill_drawing, garment_mask, plain_background, prepare_sketch, prepare_upload, upload_steps
+from nin.core import data
+from nin.pipeline.preprocess import GARMENT_BRIGHTNESS, center_28, fill_drawing, garment_mask, plain_background, prepare, prepare_sketch, prepare_upload
 
 SIDE = 280  # the garment's size on the photo
 
@@ -114,7 +114,7 @@ def test_a_drawn_outline_is_filled_and_keeps_its_inner_lines():
     assert inside.max() > 0.85  # ... and the drawn inner line stays brighter
     assert seen[17:24, 0:3].max() < 0.2  # outside the outline (below a sleeve, beside the body) stays black
     # the Sketchpad path gives the same picture for the same strokes
-    from nin.realworld import as_sketchpad_value
+    from nin.measure.realworld import as_sketchpad_value
     import tempfile, os
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "d.png")
@@ -131,7 +131,8 @@ def test_an_open_outline_stays_as_drawn():
 def test_a_photo_shows_what_the_pipeline_kept(test_split):
     x, _ = test_split
     photo = photo_of(x[0], backgrounds()["striped"])
-    x28, kept, kind = upload_steps(photo)
+    given = prepare(photo)
+    x28, kept, kind = given.image, given.kept, given.path
     assert kept.dtype == np.uint8 and kept.shape[2] == 3
     corner = kept[:20, :20].astype(float)
     middle = kept[kept.shape[0] // 2 - 10:kept.shape[0] // 2 + 10, kept.shape[1] // 2 - 10:kept.shape[1] // 2 + 10]
@@ -161,7 +162,7 @@ def test_real_cli_on_a_tiny_folder_prints_its_table_and_writes_its_sheet(tmp_pat
     Image.fromarray(photo_of(x[2], backgrounds()["wooden"])).save(folder / "photos" / "trouser" / "a.jpg")
     _outline_with_inner_line().save(folder / "drawings" / "tshirt_top" / "b.png")
     sheet = tmp_path / "sheet.png"
-    out = subprocess.run([sys.executable, "-m", "nin.robustness", "--real", str(folder), "--sheet", str(sheet)],
+    out = subprocess.run([sys.executable, "-m", "nin.measure.robustness", "--real", str(folder), "--sheet", str(sheet)],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "photos" in out.stdout and "doodles drawn" in out.stdout and "true \\ guess" in out.stdout

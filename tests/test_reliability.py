@@ -191,7 +191,7 @@ def test_top_k_is_clamped(client):
 
 
 def test_clamp_top_k_unit():
-    from nin.demo import DEFAULT_TOP_K, clamp_top_k
+    from nin.app.demo import DEFAULT_TOP_K, clamp_top_k
 
     assert [clamp_top_k(k) for k in (0, 1, 3.4, 10, 99, -1, "7", True)] == [1, 1, 3, 10, 10, 1, 7, 1]
     for junk in (None, "abc", float("nan"), float("inf"), 10 ** 400, [3], {}):
@@ -225,12 +225,12 @@ def upload_raw(app_url, path):
 
 
 SECRETS = ["/etc/passwd", str(ROOT / "app.py"), str(ROOT / "weights" / "nin_modern.weights.h5"),
-           str(ROOT / "nin" / "weights.py")]
+           str(ROOT / "nin" / "core" / "weights.py")]
 
 
 def test_files_outside_the_app_are_not_read(app_url, files, tmp_path):
     """Gradio refuses FileData paths outside its upload cache (InvalidPathError: error, message null);
-    nin.websafety.local_path refuses the rest (paths without FileData meta, '..', symlinks): nothing is read."""
+    nin.serve.websafety.local_path refuses the rest (paths without FileData meta, '..', symlinks): nothing is read."""
     passwd = Path("/etc/passwd").read_text() if Path("/etc/passwd").is_file() else "root:x:0:0"
     first_line = passwd.splitlines()[0]
     cached = upload_raw(app_url, files["garment.png"])  # a real upload: tells us where the cache is
@@ -378,8 +378,9 @@ def test_launch_settings(monkeypatch):
 
     monkeypatch.syspath_prepend(str(ROOT))
     import app as app_module
-    from nin import demo, websafety
-    from nin.preprocess import MAX_UPLOAD_BYTES
+    from nin.app import demo
+    from nin.serve import websafety
+    from nin.pipeline.preprocess import MAX_UPLOAD_BYTES
 
     class FakeModels:
         paths, default = {"fake": "fake.weights.h5"}, "fake"
@@ -473,7 +474,7 @@ def test_refuses_to_start_without_weights(tmp_path):
     missing = tmp_path / "nowhere.weights.h5"
     line = run_app_expecting_refusal(missing)
     assert line.startswith("error: ") and str(missing) in line and "not found" in line, line
-    assert "python -m nin.train" in line or "git checkout" in line, line
+    assert "python -m nin.training.train" in line or "git checkout" in line, line
 
 
 @pytest.mark.parametrize("kind", ["garbage", "truncated", "pickle"])
@@ -498,12 +499,12 @@ def test_refuses_to_start_with_corrupt_weights(tmp_path, kind):
         path.write_bytes(pickle.dumps(Payload()))
     line = run_app_expecting_refusal(path)
     assert line.startswith("error: ") and str(path) in line and "cannot be loaded" in line, line
-    assert "python -m nin.train" in line or "git checkout" in line, line
+    assert "python -m nin.training.train" in line or "git checkout" in line, line
     assert not marker.exists()
 
 
 def test_corrupt_metadata_is_ignored(tmp_path):
-    from nin.weights import available_weights, read_metadata
+    from nin.core.weights import available_weights, read_metadata
 
     (tmp_path / "x.weights.h5").write_bytes(b"")
     (tmp_path / "x.json").write_text("{not json")
@@ -516,7 +517,7 @@ def test_corrupt_metadata_is_ignored(tmp_path):
 # --- saving weights atomically ---
 
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
-    from nin.weights import atomic_write
+    from nin.core.weights import atomic_write
 
     target = tmp_path / "m.json"
     atomic_write(target, lambda tmp: Path(tmp).write_text("old"))
@@ -534,8 +535,8 @@ def test_atomic_write_keeps_old_file_on_error(tmp_path):
 
 SAVER = textwrap.dedent('''
     import itertools, sys
-    from nin.model import build_nin
-    from nin.weights import save_net
+    from nin.core.model import build_nin
+    from nin.core.weights import save_net
     net, path = build_nin(), sys.argv[1]
     save_net(net, path, {"writer": int(sys.argv[2]), "i": 0})
     print("ready", flush=True)
@@ -547,8 +548,8 @@ SAVER = textwrap.dedent('''
 def test_killed_save_leaves_previous_file_intact(tmp_path):
     """kill -9 a process that saves weights over and over: the file always loads, its metadata parses,
     and whatever temp files the kills left behind are invisible to the app."""
-    from nin.model import build_nin
-    from nin.weights import available_weights, is_temp_file, load_net, read_metadata, save_net
+    from nin.core.model import build_nin
+    from nin.core.weights import available_weights, is_temp_file, load_net, read_metadata, save_net
 
     target = tmp_path / "nin_modern.weights.h5"
     save_net(build_nin(), target, {"writer": -1, "i": 0})

@@ -1,19 +1,16 @@
 """Retention: uploads, drawings and output pictures are deleted after --delete-after seconds
 (through Gradio's delete_cache), the page says so, and the app still answers afterwards."""
-import io
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
-import pytest
 from PIL import Image
 
 from conftest import ROOT, running_app
-from nin import websafety
+from nin.serve import websafety
 
 DELETE_AFTER = 4  # seconds; delete_cache then checks every second
 

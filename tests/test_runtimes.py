@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from nin.inference import Classifier
-from nin.weights import DEFAULT_WEIGHTS
+from nin.serve.inference import Classifier
+from nin.core.weights import DEFAULT_WEIGHTS
 
 
 @pytest.mark.parametrize("runtime", ["tflite-int8", "tflite-fp32"])
@@ -22,20 +22,20 @@ def test_shipped_litert_files_agree_with_keras(runtime, classifier, test_split):
 def test_stale_export_is_refused(tmp_path):
     import shutil
 
-    from nin.weights import WeightsError, tflite_path
+    from nin.core.weights import WeightsError, tflite_path
 
     weights = tmp_path / "other.weights.h5"
     shutil.copy(DEFAULT_WEIGHTS, weights)
     shutil.copy(tflite_path(DEFAULT_WEIGHTS, "tflite-int8"), tflite_path(weights, "tflite-int8"))
     (tflite_path(weights, "tflite-int8").with_suffix(".json")).write_text('{"weights_sha256": "0"}')
-    with pytest.raises(WeightsError, match="stale export.*nin.export"):
+    with pytest.raises(WeightsError, match="stale export.*nin.ship.export"):
         Classifier(weights, "tflite-int8")
 
 
 def test_savedmodel_export_serves_the_same_logits(tmp_path, classifier, test_split):
     import tensorflow as tf
 
-    from nin.export import export_savedmodel
+    from nin.ship.export import export_savedmodel
 
     path = export_savedmodel(classifier.net, tmp_path / "nin" / "1")
     loaded = tf.saved_model.load(str(path))  # keep it: its variables live as long as it does
@@ -50,7 +50,7 @@ def test_savedmodel_export_serves_the_same_logits(tmp_path, classifier, test_spl
 def test_the_draw_tabs_tip_holds_shoes_point_left_as_in_fashion_mnist(test_split):
     """The tip under the Draw tab says: shoes from the side, toe to the left. The d2l weights (no flips in
     training) read a mirrored shoe wrong; the modern ones (trained with flips) read it either way."""
-    from nin.weights import WEIGHTS_DIR
+    from nin.core.weights import WEIGHTS_DIR
 
     x, y = test_split
     shoes = np.flatnonzero(np.isin(y, (5, 7, 9)))[:300]

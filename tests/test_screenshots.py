@@ -9,7 +9,6 @@ work tree as it was); either way the test checks that the page shows a sensible 
 import shutil
 
 import pytest
-from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, ROOT
 from test_browser import (browser, draw_tshirt, expect_model_view, expect_prediction, open_tab, page,  # noqa: F401

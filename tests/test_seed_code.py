@@ -3,7 +3,7 @@
 tests/seed/article_code.py is the article's Python block copied byte for byte (../shared/seed/ is
 not on a user's machine; where it is, the copy is checked against it). It runs here unchanged on
 TensorFlow's Keras; its printed shapes, its parameter count and, with the project's weights copied
-in, its outputs must equal nin.model.build_nin()'s.
+in, its outputs must equal nin.core.model.build_nin()'s.
 """
 import contextlib
 import io
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nin.model import build_nin
+from nin.core.model import build_nin
 
 HERE = Path(__file__).parent
 ARTICLE_CODE = HERE / "seed" / "article_code.py"

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from conftest import ARTIFACTS, running_app
-from nin import websafety
+from nin.serve import websafety
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def make_input(i, x, folder):
     """Request i: (endpoint, value, words a refusal must contain or None for a good input)."""
     from gradio_client import handle_file
 
-    from nin.robustness import as_drawing, as_photo
+    from nin.pipeline.imitations import as_photo, as_sketch_layer
 
     rng = np.random.default_rng(i)
     garment = x[i % len(x)] / 255.0
@@ -64,7 +64,7 @@ def make_input(i, x, folder):
         return api, handle_file(str(path)), None
     if kind in (15, 16, 18):  # drawings: outlines and filled shapes, as the Sketchpad sends them
         path = folder / f"drawing-{i}.png"
-        as_drawing(garment, rng, filled=kind == 16).save(path)
+        as_sketch_layer(garment, rng, filled=kind == 16).save(path)
         api = "/explain_sketch" if kind == 18 else "/predict_sketch"
         return api, {"background": None, "layers": [handle_file(str(path))], "composite": None}, None
     # bad files (kind 19), each one new: random bytes, a truncated photo, a blank canvas

@@ -14,8 +14,8 @@ STAGED = ["--recipe", "modern", "--stages", "96:1,112:1", "--limit", "192", "--b
 
 
 def test_stage_schedule_writes_loadable_weights_listing_every_stage(tmp_path):
-    from nin import train
-    from nin.weights import load_net, read_metadata
+    from nin.training import train
+    from nin.core.weights import load_net, read_metadata
 
     meta = train.main(STAGED + ["--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ckpt")])
     saved = read_metadata(tmp_path / "nin_modern.weights.h5")
@@ -32,7 +32,7 @@ def test_stage_schedule_writes_loadable_weights_listing_every_stage(tmp_path):
 
 
 def _train_cmd(tmp_path, *extra):
-    return [sys.executable, "-m", "nin.train", "--recipe", "modern", "--stages", "96:2,112:1", "--limit", "640",
+    return [sys.executable, "-m", "nin.training.train", "--recipe", "modern", "--stages", "96:2,112:1", "--limit", "640",
             "--batch-size", "32", "--verbose", "0", "--out", str(tmp_path / "out"),
             "--checkpoint-dir", str(tmp_path / "ckpt"), *extra]
 
@@ -40,8 +40,8 @@ def _train_cmd(tmp_path, *extra):
 def test_a_killed_run_resumes_at_the_next_epoch_with_its_optimizer_state(tmp_path):
     import keras
 
-    from nin import model as nin_model
-    from nin.train import load_checkpoint
+    from nin.core import model as nin_model
+    from nin.training.train import load_checkpoint
 
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen(_train_cmd(tmp_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,7 +81,7 @@ def test_a_killed_run_resumes_at_the_next_epoch_with_its_optimizer_state(tmp_pat
 
 
 def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
-    from nin import train
+    from nin.training import train
 
     train.main(STAGED + ["--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ckpt")])
     other = [a if a != "96:1,112:1" else "96:2,112:1" for a in STAGED]
@@ -93,15 +93,16 @@ def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
 
 @pytest.mark.parametrize("text", ["112", "112:x", "64:3", "112:0"])
 def test_bad_stage_schedules_get_one_line(text):
-    from nin.train import parse_stages
+    from nin.training.train import parse_stages
 
     with pytest.raises(SystemExit, match="--stages"):
         parse_stages(text, 1, 224)
 
 
 def test_a_fine_tune_from_a_staged_run_keeps_every_stage_in_its_card(tmp_path):
-    from nin import card, train
-    from nin.weights import read_metadata
+    from nin.ship import card
+    from nin.training import train
+    from nin.core.weights import read_metadata
 
     train.main(STAGED + ["--out", str(tmp_path / "parent"), "--checkpoint-dir", str(tmp_path / "ckpt1")])
     parent = tmp_path / "parent" / "nin_modern.weights.h5"
@@ -119,9 +120,9 @@ def test_a_fine_tune_from_a_staged_run_keeps_every_stage_in_its_card(tmp_path):
 
 
 def test_upload_augmentation_recentres_the_garment_as_the_app_does():
-    from nin.data import load_split
-    from nin.preprocess import center_28
-    from nin.train import as_upload
+    from nin.core.data import load_split
+    from nin.pipeline.preprocess import center_28
+    from nin.pipeline.imitations import as_upload
 
     x, _ = load_split("test")
     rng = np.random.default_rng(0)
@@ -142,9 +143,11 @@ def test_upload_augmentation_recentres_the_garment_as_the_app_does():
 def test_ema_ships_the_moving_average_and_reports_its_test_accuracy(tmp_path):
     import keras
 
-    from nin import model as nin_model, train
-    from nin.train import load_checkpoint
-    from nin.weights import load_net, read_metadata
+    from nin.core import model as nin_model
+
+    from nin.training import train
+    from nin.training.train import load_checkpoint
+    from nin.core.weights import load_net, read_metadata
 
     meta = train.main(["--recipe", "d2l", "--epochs", "2", "--image-size", "96", "--limit", "192", "--batch-size", "32",
                        "--ema", "0.9", "--verbose", "0", "--out", str(tmp_path), "--checkpoint-dir", str(tmp_path / "ckpt")])

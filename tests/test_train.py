@@ -6,12 +6,12 @@ import sys
 import numpy as np
 import pytest
 
-from nin.train import augment_batch
+from nin.training.train import augment_batch
 
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
-    from nin import train
+    from nin.training import train
 
     out = tmp_path_factory.mktemp("train")
     meta = train.main(["--recipe", "modern", "--limit", "256", "--epochs", "3", "--batch-size", "64",
@@ -27,7 +27,7 @@ def test_smoke_run_lowers_the_loss(smoke_run):
 
 
 def test_smoke_run_writes_loadable_weights_and_metadata(smoke_run):
-    from nin.weights import load_net, read_metadata
+    from nin.core.weights import load_net, read_metadata
 
     out, meta = smoke_run
     weights = out / "nin_modern.weights.h5"
@@ -45,7 +45,7 @@ def test_smoke_run_writes_loadable_weights_and_metadata(smoke_run):
 
 def test_evaluate_cli_prints_json_last(smoke_run):
     out, meta = smoke_run
-    r = subprocess.run([sys.executable, "-m", "nin.evaluate", "--weights", str(out / "nin_modern.weights.h5"),
+    r = subprocess.run([sys.executable, "-m", "nin.measure.evaluate", "--weights", str(out / "nin_modern.weights.h5"),
                         "--limit", "256"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
@@ -60,7 +60,7 @@ def test_evaluate_cli_prints_json_last(smoke_run):
 def test_d2l_recipe_runs_and_writes_the_seeds_figure_per_epoch(tmp_path):
     """A smoke run of the seed's recipe: the per-epoch history d2l's train_ch6 figure is drawn from,
     and the figure itself (checkpoints in tmp_path, never in the user's default folder)."""
-    from nin import train
+    from nin.training import train
 
     meta = train.main(["--recipe", "d2l", "--limit", "128", "--epochs", "2", "--image-size", "96", "--out", str(tmp_path),
                        "--checkpoint-dir", str(tmp_path / "ckpt"), "--verbose", "0"])
@@ -87,9 +87,9 @@ def test_cutout_augmentation_ends_as_the_apps_cut_photos_do():
     """as_cutout: a real training garment, photographed (light, creases, prints) and cut out, ends as the
     app's photo path leaves a cut-out photo: at Fashion-MNIST's garment brightness (match_brightness),
     varied inside as photographed garments are, and not the clean image."""
-    from nin import data
-    from nin.preprocess import GARMENT_BRIGHTNESS, garment_mask
-    from nin.train import _photographed, as_cutout
+    from nin.core import data
+    from nin.pipeline.preprocess import GARMENT_BRIGHTNESS, garment_mask
+    from nin.pipeline.imitations import _photographed, as_cutout
 
     (x, y), _ = data.load_fashion_mnist()
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nin.data import CLASS_NAMES
+from nin.core.data import CLASS_NAMES
 from nin.world import cache, handdrawn, icons, sources
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -155,11 +155,11 @@ def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_s
 
 def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outliers_confidence(
         fixture_sources, tmp_path, monkeypatch, capsys):
-    from nin.world import finetune
+    from nin.training import finetune
 
     photos, root, tables = fixture_sources
     monkeypatch.setattr(sources, "TABLES", tables)
-    from nin.weights import MODERN_WEIGHTS
+    from nin.core.weights import MODERN_WEIGHTS
 
     args = ["--clothing", str(photos), "--icons", str(root), "--dev", str(tmp_path / "no-dev"), "--proxy",
             "--init", str(MODERN_WEIGHTS),
@@ -171,8 +171,9 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
     assert "proxy run done" in out and (tmp_path / "ckpt" / "state.json").is_file()
     assert state["tables"][-1]["fashion-mnist validation"]["n"] == 300
     # the outliers' max-softmax went down (Outlier Exposure at work)
-    from nin import evaluate, model as nin_model, weights
-    from nin.calibration import softmax
+    from nin.measure import evaluate
+    from nin.core import model as nin_model, weights
+    from nin.serve.calibration import softmax
 
     world = np.load(next((tmp_path / "cache").glob("world-*.npz")))
     outliers = world["x"][world["y"] < 0]
@@ -186,7 +187,7 @@ def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outlie
 
 
 def test_the_world_file_loads_and_is_listed_in_the_weights_menu():
-    from nin.weights import WORLD_WEIGHTS, available_weights, load_net, read_metadata
+    from nin.core.weights import WORLD_WEIGHTS, available_weights, load_net, read_metadata
 
     net = load_net(WORLD_WEIGHTS)
     assert net.count_params() == 1_992_166  # the seed network itself
@@ -199,8 +200,8 @@ def test_the_world_file_loads_and_is_listed_in_the_weights_menu():
 
 
 def test_the_world_file_is_the_default_exactly_when_its_card_says_it_won(tmp_path):
-    from nin import card
-    from nin.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WORLD_WEIGHTS, default_weights, read_metadata
+    from nin.ship import card
+    from nin.core.weights import DEFAULT_WEIGHTS, MODERN_WEIGHTS, WORLD_WEIGHTS, default_weights, read_metadata
 
     won = read_metadata(WORLD_WEIGHTS)["versus_modern"]["won"]
     assert (DEFAULT_WEIGHTS == WORLD_WEIGHTS) == won
@@ -227,10 +228,10 @@ def test_a_drawn_cat_reads_as_no_garment_in_both_languages_with_the_world_weight
     page says so in the reader's language. (A close call at today's threshold: retrain, recheck.)"""
     import cv2
 
-    from nin import demo, i18n
-    from nin.inference import app_classifier
-    from nin.preprocess import prepare_sketch_extent
-    from nin.weights import WORLD_WEIGHTS
+    from nin.app import demo, i18n
+    from nin.serve.inference import app_classifier
+    from nin.pipeline.preprocess import prepare
+    from nin.core.weights import WORLD_WEIGHTS
 
     ink = np.zeros((400, 400), np.uint8)
     for kind, *args in CAT_FACE:
@@ -240,7 +241,8 @@ def test_a_drawn_cat_reads_as_no_garment_in_both_languages_with_the_world_weight
             cv2.circle(ink, args[0], args[1], 255, 6, cv2.LINE_AA)
     layer = np.zeros((400, 400, 4), np.uint8)
     layer[..., 3] = ink
-    x, extent = prepare_sketch_extent({"background": None, "layers": [Image.fromarray(layer, "RGBA")], "composite": None})
+    given = prepare({"background": None, "layers": [Image.fromarray(layer, "RGBA")], "composite": None}, "sketch")
+    x, extent = given.image, given.extent
     clf = app_classifier(WORLD_WEIGHTS)
     probs, maps = clf.forward(x[None])
     check = demo.garment_value(clf, x, maps[0], "drawing", extent)

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from nin.preprocess import PreprocessError, prepare_upload
+from nin.pipeline.preprocess import PreprocessError, prepare_upload
 from nin.world import handdrawn, icons, sources
 
 CACHE_DIR = Path.home() / ".cache" / "nin" / "world"
 KINDS = ("photo", "icon upload", "icon drawing")
 VARIANTS = {"photo": 3, "outlier photo": 2, "icon upload": 2, "icon drawing": 6, "outlier icon upload": 1,
             "outlier icon drawing": 3}
-CODE = ("nin/preprocess.py", "nin/world/handdrawn.py", "nin/world/cache.py", "nin/world/icons.py",
+CODE = ("nin/pipeline/preprocess.py", "nin/world/handdrawn.py", "nin/world/cache.py", "nin/world/icons.py",
         "nin/world/sources.py")
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -3,13 +3,13 @@
 A designer's icon is exact; a doodle is not. From the icon's ink we keep a few lines (the outline
 of a filled shape, the centre line of a drawn stroke), then bend them with a smooth random warp,
 vary their width, break them in places, sometimes fill the shape, and hand the strokes to the
-Draw tab's own step (`nin.preprocess.center_28` with the sketch stroke width).
+Draw tab's own step (`nin.pipeline.preprocess.center_28` with the sketch stroke width).
 """
 import cv2
 import numpy as np
 from scipy import ndimage
 
-from nin.preprocess import PAIR_SHARE, STROKE_PX, center_28
+from nin.pipeline.preprocess import PAIR_SHARE, STROKE_PX, center_28
 
 SIDE = 256  # working canvas, as a Sketchpad's drawing area
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from nin.data import CLASS_NAMES
+from nin.core.data import CLASS_NAMES
 from nin.world import cache
 
 PER_CELL = 6

@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from nin.data import CLASS_NAMES
+from nin.core.data import CLASS_NAMES
 from nin.world import icons
 
 TABLES = Path(__file__).resolve().parent.parent.parent / "data" / "world"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nin.preprocess import PreprocessError, prepare_upload
+from nin.pipeline.preprocess import PreprocessError, prepare_upload
 from nin.world.cache import CACHE_DIR, ROOT
 
 
@@ -42,7 +42,7 @@ def synthetic_outliers(cache_dir=CACHE_DIR, n=SYNTHETIC, seed=0):
     """{"x", "y" (-1), "kind" (0: photo), "group" ("synthetic"), "val"}: n noise and texture images through
     the app's pipeline, cached apart from the rest (keyed by the pipeline's and this file's code)."""
     h = hashlib.sha256()
-    for f in ("nin/preprocess.py", "nin/world/synthetic.py"):
+    for f in ("nin/pipeline/preprocess.py", "nin/world/synthetic.py"):
         h.update((ROOT / f).read_bytes())
     path = Path(cache_dir) / f"synthetic-{h.hexdigest()[:16]}-{n}-{seed}.npz"
     if path.is_file():

@@ -1,0 +1,1 @@
+"""Making a weights file shippable: LiteRT export, calibration and garment check, the model card, the default."""

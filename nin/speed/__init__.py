@@ -1,0 +1,1 @@
+"""Benchmarks: the server under load, the page in a browser, the training step."""
