@@ -7,11 +7,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
 from nin.app import demo, i18n, inside
-
 from nin.serve import websafety
 from nin.app.i18n import t as T  # the page's text, in English and 简体中文: nin/app/i18n.py
 from nin.serve.inference import APP_RUNTIME, RUNTIMES
@@ -86,11 +86,161 @@ def top_line(elem_id):
     return gr.Markdown("", elem_id=elem_id, elem_classes="top-line")
 
 
+# --- the page, tab by tab: each returns its components by name ---
+
+def draw_tab(note):
+    """The Sketchpad (its strokes also copied by the page's script), Predict, Look inside, the Guesses."""
+    with gr.Tab(T("tab.draw"), id="draw"):
+        with gr.Row():
+            with gr.Column():
+                sketch = gr.Sketchpad(
+                    label=T("sketch"), type="filepath", image_mode="RGBA",
+                    canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
+                    eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
+                live = gr.Textbox(visible="hidden", elem_id="sketch-live")  # filled by LIVE_DRAWING
+                top = top_line("sketch-top1")
+                button = gr.Button(T("predict"), variant="primary")
+                look_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
+                gr.Markdown(T("sketch.tip"), elem_classes="retention", elem_id="sketch-tip")
+                gr.Markdown(note, elem_classes="retention")
+            label, view, cam, verdict = guesses("sketch")
+    return SimpleNamespace(input=sketch, live=live, button=button, look_inside=look_inside,
+                           shown=[label, top, view, cam, verdict], label=label, view=view, cam=cam)
+
+
+def upload_tab(note):
+    """The image input (file, clipboard, webcam), what the pipeline kept, the examples, the Guesses."""
+    with gr.Tab(T("tab.upload"), id="upload"):
+        with gr.Row():
+            with gr.Column():
+                upload = gr.Image(label=T("upload"), type="filepath", image_mode=None,
+                                  sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
+                top = top_line("upload-top1")
+                kept = picture("kept", "upload-kept", height=200)
+                button = gr.Button(T("predict"), variant="primary")
+                look_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
+                gr.Markdown(T("upload.tip"), elem_classes="retention", elem_id="upload-tip")
+                gr.Markdown(note, elem_classes="retention")
+                gr.Examples(demo.example_files(), inputs=upload, label=T("examples"), examples_per_page=30)
+            label, view, cam, verdict = guesses("upload")
+    return SimpleNamespace(input=upload, button=button, look_inside=look_inside,
+                           shown=[label, top, view, cam, kept, verdict], label=label, view=view, cam=cam)
+
+
+def inside_tab(views):
+    """Every layer's output for the last drawing or upload."""
+    with gr.Tab(T("tab.inside"), id="inside") as tab:
+        gr.Markdown(T("inside.explanation"))
+        gr.Markdown(T("inside.layers_from") + f" {views.runtime()}.")
+        gr.Markdown(T("inside.gallery"), elem_classes="picture-title")
+        gallery = gr.Gallery(show_label=False, buttons=[], columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
+                             object_fit="contain", elem_id="inside-gallery")
+    return SimpleNamespace(tab=tab, gallery=gallery)
+
+
+def architecture_tab():
+    """The per-layer table (the seed's shape table) and the architecture picture."""
+    with gr.Tab(T("tab.architecture"), id="architecture"):
+        gr.Markdown(T("pipeline"))
+        table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
+                             label=T("arch.table"), interactive=False, elem_id="arch-table")
+        picture("arch.image", "arch-image", value=str(demo.ROOT / "docs" / "architecture.png"))
+        button = gr.Button(T("arch.refresh"), size="sm")
+    return SimpleNamespace(table=table, button=button)
+
+
+def model_tab():
+    """The chosen weights' model card, training curves and confusion matrix."""
+    with gr.Tab(T("tab.model"), id="model"):
+        card = gr.Markdown(elem_id="model-card")
+        with gr.Row():
+            with gr.Column():
+                curves = picture("model.curves", "model-curves")
+            with gr.Column():
+                confusion = picture("model.confusion", "model-confusion")
+    return [card, curves, confusion]
+
+
+def settings_row(models):
+    """Below the tabs, so that on a phone the drawing square comes right after the title."""
+    with gr.Row():
+        weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2, min_width=240, elem_id="weights")
+        top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1, min_width=240, elem_id="top-k")
+    return weights, top_k
+
+
+# --- the events ---
+# Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
+COMMON = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
+PAGE = dict(api_visibility="private", **COMMON)  # the page's own events: not part of the API
+LIVE = dict(trigger_mode="always_last", show_progress="hidden", **PAGE)
+QUIET = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+
+
+def wire_api(models, draw, upload, arch, sketch_in, upload_in):
+    """The public API (README, "API"): the Label value alone, or with the pictures and the garment check
+    (docs/garment_score.md). Its events hang on a trigger nobody clicks, so the page never runs them."""
+    fn = demo.bind
+    api = gr.Button(visible=False)
+    upload_garment, sketch_garment = garment_output(), garment_output()
+    api.click(fn(demo.predict_upload, models), upload_in, upload.label, api_name="predict_upload", **COMMON)
+    api.click(fn(demo.predict_sketch, models), sketch_in, draw.label, api_name="predict_sketch", **COMMON)
+    api.click(fn(demo.explain_upload, models), upload_in, [upload.label, upload.view, upload.cam, upload_garment],
+              api_name="explain_upload", **COMMON)
+    api.click(fn(demo.explain_sketch, models), sketch_in, [draw.label, draw.view, draw.cam, sketch_garment],
+              api_name="explain_sketch", **COMMON)
+    arch.button.click(demo.architecture_rows, None, arch.table, api_name="architecture")
+
+
+def wire_page(app, models, views, draw, upload, arch, model, inside_view, weights, top_k, last_image, last_drawing):
+    """The page's answers: Predict, the live Draw tab, a new upload, another top-k or weights, the page load."""
+    fn = demo.bind  # functools.partial that leaves the page's gr.Request parameter visible to Gradio
+    sketch_in, upload_in = [draw.input, top_k, weights], [upload.input, top_k, weights]
+    draw.button.click(fn(demo.show_sketch, models), sketch_in, draw.shown, **PAGE)
+    upload.button.click(fn(demo.show_upload, models), upload_in, upload.shown, **PAGE)
+    # After every stroke the page's script sends the strokes themselves (LIVE_DRAWING), well before
+    # the Sketchpad's value: that answer is the live one, and the Sketchpad's change event answers
+    # only when the script could not copy the strokes. The editor's value is only an id until
+    # Gradio's own preprocess fetches the layers; the files that preprocess writes go to delete_cache.
+    draw.live.change(fn(demo.show_live, models), [draw.live, top_k, weights, last_image],
+                     draw.shown + [last_image, last_drawing], **LIVE)
+    draw.input.change(websafety.track_cache_files(draw.input, fn(demo.sketch_changed, models)),
+                      sketch_in + [draw.live, last_image], draw.shown + [last_image, last_drawing],
+                      **dict(LIVE, preprocess=True))
+    upload.input.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload.shown, **LIVE)
+    # Another top-k or weights: one event for every tab (Gradio's page runs the events of one trigger
+    # one after another), from the remembered drawing rather than the Sketchpad's layers.
+    again_in = [last_drawing, upload.input, top_k, weights]
+    top_k.change(fn(demo.show_again, models), again_in, draw.shown + upload.shown, **LIVE)
+    weights.change(fn(demo.weights_changed, models, views), again_in + [last_image],
+                   draw.shown + upload.shown + model + [inside_view.gallery], **LIVE)
+    app.load(fn(demo.model_card, models), weights, model, api_visibility="private")
+    app.load(demo.architecture_rows, None, arch.table, api_visibility="private")  # in the page's language
+    app.load(None, js=SELECT_BRUSH)
+    app.load(None, js=LIVE_DRAWING)
+
+
+def wire_inside(views, tabs, draw, upload, inside_view, weights, last_image, shown_by_button):
+    """Inside the network: remember the last good drawing or upload (no forward pass), show it when the
+    tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*)."""
+    fn = demo.bind
+    upload.input.change(inside.remember_upload, [upload.input, last_image], last_image, preprocess=False, **QUIET)
+    out = dict(outputs=inside_view.gallery, concurrency_limit=16, concurrency_id="inside")
+    inside_view.tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
+                           [inside_view.gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
+    draw.look_inside.click(fn(inside.inside_sketch, views), [draw.input, weights], api_name="inside_sketch",
+                           api_description=inside.API_DESCRIPTION, preprocess=False, **out)
+    upload.look_inside.click(fn(inside.inside_upload, views), [upload.input, weights], api_name="inside_upload",
+                             api_description=inside.API_DESCRIPTION, preprocess=False, **out)
+    for button in (draw.look_inside, upload.look_inside):  # switching tabs fires the tab's select event too
+        button.click(lambda: (gr.Tabs(selected="inside"), True), None, [tabs, shown_by_button],
+                     api_visibility="private", queue=False)
+
+
 def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
     """The page; launch it with i18n=nin.app.i18n.page_i18n(delete_after), head=nin.app.i18n.HEAD."""
-    fn = demo.bind  # functools.partial that leaves the page's gr.Request parameter visible to Gradio
-    note = T("retention")
     views = inside.InsideViews(models)  # every layer's output, for the "Inside the network" tab
+    note = T("retention")
     with gr.Blocks(title=i18n.TITLE[i18n.EN], delete_cache=websafety.delete_cache(delete_after)) as app:
         last_image = gr.State(None)  # the last good drawing or upload, for the inside view
         last_drawing = gr.State(None)  # the drawing the Draw tab answers for (None: none), for a new top-k or weights
@@ -99,115 +249,16 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
         with gr.Accordion(T("how_it_works"), open=False):
             gr.Markdown(T("about.more"))
         with gr.Tabs() as tabs:
-            with gr.Tab(T("tab.draw"), id="draw"):
-                with gr.Row():
-                    with gr.Column():
-                        sketch = gr.Sketchpad(
-                            label=T("sketch"), type="filepath", image_mode="RGBA",
-                            canvas_size=(400, 400), brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=6),
-                            eraser=gr.Eraser(default_size=16), layers=False, elem_id="sketch")
-                        sketch_live = gr.Textbox(visible="hidden", elem_id="sketch-live")  # filled by LIVE_DRAWING
-                        sketch_top = top_line("sketch-top1")
-                        sketch_button = gr.Button(T("predict"), variant="primary")
-                        sketch_inside = gr.Button(T("look_inside"), elem_id="sketch-inside")
-                        gr.Markdown(T("sketch.tip"), elem_classes="retention", elem_id="sketch-tip")
-                        gr.Markdown(note, elem_classes="retention")
-                    sketch_label, sketch_view, sketch_cam, sketch_verdict = guesses("sketch")
-            with gr.Tab(T("tab.upload"), id="upload"):
-                with gr.Row():
-                    with gr.Column():
-                        upload = gr.Image(label=T("upload"), type="filepath", image_mode=None,
-                                          sources=["upload", "clipboard", "webcam"], height=320, elem_id="upload")
-                        upload_top = top_line("upload-top1")
-                        upload_kept = picture("kept", "upload-kept", height=200)
-                        upload_button = gr.Button(T("predict"), variant="primary")
-                        upload_inside = gr.Button(T("look_inside"), elem_id="upload-inside")
-                        gr.Markdown(T("upload.tip"), elem_classes="retention", elem_id="upload-tip")
-                        gr.Markdown(note, elem_classes="retention")
-                        gr.Examples(demo.example_files(), inputs=upload, label=T("examples"), examples_per_page=30)
-                    upload_label, upload_view, upload_cam, upload_verdict = guesses("upload")
-            with gr.Tab(T("tab.inside"), id="inside") as inside_tab:
-                gr.Markdown(T("inside.explanation"))
-                gr.Markdown(T("inside.layers_from") + f" {views.runtime()}.")
-                gr.Markdown(T("inside.gallery"), elem_classes="picture-title")
-                inside_gallery = gr.Gallery(show_label=False, buttons=[], columns=3, height="max-content",  # the whole pipeline on the page, no inner scrolling
-                                            object_fit="contain", elem_id="inside-gallery")
-            with gr.Tab(T("tab.architecture"), id="architecture"):
-                gr.Markdown(T("pipeline"))
-                arch_table = gr.Dataframe(headers=demo.ARCH_HEADERS, value=demo.architecture_rows(),
-                                          label=T("arch.table"), interactive=False, elem_id="arch-table")
-                picture("arch.image", "arch-image", value=str(demo.ROOT / "docs" / "architecture.png"))
-                arch_button = gr.Button(T("arch.refresh"), size="sm")
-            with gr.Tab(T("tab.model"), id="model"):
-                card = gr.Markdown(elem_id="model-card")
-                with gr.Row():
-                    with gr.Column():
-                        curves = picture("model.curves", "model-curves")
-                    with gr.Column():
-                        confusion = picture("model.confusion", "model-confusion")
-        # Below the tabs, so that on a phone the drawing square comes right after the title.
-        with gr.Row():
-            weights = gr.Dropdown(list(models.paths), value=models.default, label=T("weights"), scale=2, min_width=240, elem_id="weights")
-            top_k = gr.Slider(1, 10, value=demo.DEFAULT_TOP_K, step=1, label=T("top_k"), scale=1, min_width=240, elem_id="top-k")
+            draw = draw_tab(note)
+            upload = upload_tab(note)
+            inside_view = inside_tab(views)
+            arch = architecture_tab()
+            model = model_tab()
+        weights, top_k = settings_row(models)
 
-        sketch_in, upload_in = [sketch, top_k, weights], [upload, top_k, weights]
-        sketch_shown = [sketch_label, sketch_top, sketch_view, sketch_cam, sketch_verdict]
-        upload_shown = [upload_label, upload_top, upload_view, upload_cam, upload_kept, upload_verdict]
-        # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
-        common = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
-        page = dict(api_visibility="private", **common)  # the page's own events: not part of the API
-        live = dict(trigger_mode="always_last", show_progress="hidden", **page)
-
-        # The public API (docs: README, "API"): the Label value alone, or with the pictures and the
-        # garment check (docs/garment_score.md).
-        # Its events hang on a trigger nobody clicks, so the page never runs them.
-        api = gr.Button(visible=False)
-        upload_garment, sketch_garment = garment_output(), garment_output()
-        api.click(fn(demo.predict_upload, models), upload_in, upload_label, api_name="predict_upload", **common)
-        api.click(fn(demo.predict_sketch, models), sketch_in, sketch_label, api_name="predict_sketch", **common)
-        api.click(fn(demo.explain_upload, models), upload_in, [upload_label, upload_view, upload_cam, upload_garment],
-                  api_name="explain_upload", **common)
-        api.click(fn(demo.explain_sketch, models), sketch_in, [sketch_label, sketch_view, sketch_cam, sketch_garment],
-                  api_name="explain_sketch", **common)
-        arch_button.click(demo.architecture_rows, None, arch_table, api_name="architecture")
-
-        sketch_button.click(fn(demo.show_sketch, models), sketch_in, sketch_shown, **page)
-        upload_button.click(fn(demo.show_upload, models), upload_in, upload_shown, **page)
-        # After every stroke the page's script sends the strokes themselves (LIVE_DRAWING), well before
-        # the Sketchpad's value: that answer is the live one, and the Sketchpad's change event answers
-        # only when the script could not copy the strokes. The editor's value is only an id until
-        # Gradio's own preprocess fetches the layers; the files that preprocess writes go to delete_cache.
-        sketch_live.change(fn(demo.show_live, models), [sketch_live, top_k, weights, last_image],
-                           sketch_shown + [last_image, last_drawing], **live)
-        sketch.change(websafety.track_cache_files(sketch, fn(demo.sketch_changed, models)),
-                      sketch_in + [sketch_live, last_image], sketch_shown + [last_image, last_drawing],
-                      **dict(live, preprocess=True))
-        upload.change(demo.unless_empty(fn(demo.show_upload, models)), upload_in, upload_shown, **live)
-        # Another top-k or weights: one event for every tab (Gradio's page runs the events of one trigger
-        # one after another), from the remembered drawing rather than the Sketchpad's layers.
-        again_in = [last_drawing, upload, top_k, weights]
-        top_k.change(fn(demo.show_again, models), again_in, sketch_shown + upload_shown, **live)
-        weights.change(fn(demo.weights_changed, models, views), again_in + [last_image],
-                       sketch_shown + upload_shown + [card, curves, confusion, inside_gallery], **live)
-        app.load(fn(demo.model_card, models), weights, [card, curves, confusion], api_visibility="private")
-        app.load(demo.architecture_rows, None, arch_table, api_visibility="private")  # in the page's language
-        app.load(None, js=SELECT_BRUSH)
-        app.load(None, js=LIVE_DRAWING)
-
-        # Inside the network: remember the last good drawing or upload (no forward pass), show it when the
-        # tab opens or the weights change; "Look inside" opens the tab for the input beside it (/inside_*).
-        quiet = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
-        upload.change(inside.remember_upload, [upload, last_image], last_image, preprocess=False, **quiet)
-        inside_out = dict(outputs=inside_gallery, concurrency_limit=16, concurrency_id="inside")
-        inside_tab.select(fn(inside.inside_last, views), [last_image, weights, shown_by_button],
-                          [inside_gallery, shown_by_button], api_visibility="private", concurrency_id="inside")
-        sketch_inside.click(fn(inside.inside_sketch, views), [sketch, weights], api_name="inside_sketch",
-                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
-        upload_inside.click(fn(inside.inside_upload, views), [upload, weights], api_name="inside_upload",
-                            api_description=inside.API_DESCRIPTION, preprocess=False, **inside_out)
-        for button in (sketch_inside, upload_inside):  # switching tabs fires the tab's select event too
-            button.click(lambda: (gr.Tabs(selected="inside"), True), None, [tabs, shown_by_button],
-                         api_visibility="private", queue=False)
+        wire_api(models, draw, upload, arch, [draw.input, top_k, weights], [upload.input, top_k, weights])
+        wire_page(app, models, views, draw, upload, arch, model, inside_view, weights, top_k, last_image, last_drawing)
+        wire_inside(views, tabs, draw, upload, inside_view, weights, last_image, shown_by_button)
     return app
 
 

@@ -9,9 +9,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from nin.core.data import CLASS_NAMES
-from tests.conftest import example
-
-# Shipped examples (real test-set images shown as photos) and their true classes.
+from helpers import example, sketch_files
 KNOWN = ["0002_trouser", "0018_bag", "0009_sneaker", "0000_ankle-boot", "0013_dress", "0008_sandal"]
 
 
@@ -44,17 +42,6 @@ def test_top_k_sets_the_number_of_guesses(client):
     for k in (1, 5, 10):
         label = client.predict(handle_file(example("0018_bag")), k, api_name="/predict_upload")
         assert len(label["confidences"]) == k
-
-
-def sketch_files(tmp_path, layer):
-    """The sketchpad value as the browser sends it: white background, one RGBA layer, composite."""
-    bg = Image.new("RGBA", layer.size, "white")
-    composite = Image.alpha_composite(bg, layer)
-    for name, im in (("background", bg), ("layer", layer), ("composite", composite)):
-        im.save(tmp_path / f"{name}.png")
-    return {"background": handle_file(str(tmp_path / "background.png")),
-            "layers": [handle_file(str(tmp_path / "layer.png"))],
-            "composite": handle_file(str(tmp_path / "composite.png"))}
 
 
 def test_predict_sketch_on_a_drawn_trouser_outline(client, tmp_path, test_split):

@@ -6,21 +6,18 @@ shared real-world set skip where it is absent (it is not part of the repository)
 import io
 import json
 import logging
-import shutil
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, example
+from helpers import CAR, RAIN, ROOT, SCRIBBLE, TSHIRT, drawn, example
 
 from nin.serve import calibration, garment
 from nin.core.data import CLASS_NAMES
 from nin.core.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, read_metadata
 
 SHARED = ROOT.parent / "shared" / "realworld"
-EXPORTS = ("int8.tflite", "int8.json", "layers.tflite", "layers.json")  # what the app's default runtime reads
 
 
 # --- temperature scaling ---
@@ -88,36 +85,6 @@ def test_shipped_calibration_is_recorded_and_better_on_the_test_set():
 
 
 # --- the garment check on inputs made here ---
-
-def layer_value(ink):
-    """A Sketchpad value as the Draw tab sends it: the drawn strokes as one RGBA layer (numpy uint8 alpha)."""
-    layer = np.zeros(ink.shape + (4,), np.uint8)
-    layer[..., 3] = ink
-    return {"background": None, "layers": [Image.fromarray(layer, "RGBA")], "composite": None}
-
-
-def drawn(strokes, canvas=400, width=6):
-    """Black 6 px strokes (as the Draw tab's brush) on a 400x400 canvas: [("line"|"circle", args)]."""
-    ink = np.zeros((canvas, canvas), np.uint8)
-    for kind, args in strokes:
-        if kind == "line":
-            cv2.polylines(ink, [np.array(args, np.int32).reshape(-1, 1, 2)], False, 255, width, cv2.LINE_AA)
-        else:
-            cv2.circle(ink, args[0], args[1], 255, width, cv2.LINE_AA)
-    return layer_value(ink)
-
-
-# Doodles as people draw them (the Draw tab's 400x400 canvas, 6 px brush).
-TSHIRT = [("line", [(140, 80), (80, 112), (48, 180), (100, 200), (120, 168), (120, 340), (280, 340), (280, 168),
-                    (300, 200), (352, 180), (320, 112), (260, 80), (200, 108), (140, 80)])]
-# A car: body, roof, two wheels.
-CAR = [("line", [(40, 260), (40, 200), (120, 200), (160, 140), (280, 140), (320, 200), (370, 200), (370, 260), (40, 260)]),
-       ("circle", ((110, 270), 35)), ("circle", ((300, 270), 35))]
-# Rain: short dashes all over the canvas.
-RAIN = [("line", [(x + (y % 80) // 2, y), (x + (y % 80) // 2 - 10, y + 30)]) for x in range(50, 400, 90) for y in range(40, 400, 90)]
-# A scribble: one short stroke in a corner of the square.
-SCRIBBLE = [("line", [(40, 40), (55, 47)])]
-
 
 def assessed(clf, image28, kind, extent=None):
     _, maps = clf.forward(image28[None])
@@ -204,19 +171,6 @@ def test_fashion_mnist_test_images_are_garments(clf, test_split):
 
 
 # --- weights without the new metadata ---
-
-@pytest.fixture
-def bare_weights(tmp_path):
-    """A copy of the shipped weights (and exports) whose metadata predates calibration."""
-    stem = DEFAULT_WEIGHTS.name.replace(".weights.h5", "")
-    shutil.copy(DEFAULT_WEIGHTS, tmp_path / DEFAULT_WEIGHTS.name)
-    for suffix in EXPORTS:
-        if (WEIGHTS_DIR / f"{stem}.{suffix}").is_file():
-            shutil.copy(WEIGHTS_DIR / f"{stem}.{suffix}", tmp_path / f"{stem}.{suffix}")
-    meta = {k: v for k, v in read_metadata(DEFAULT_WEIGHTS).items() if k not in ("calibration", "garment_check")}
-    (tmp_path / f"{stem}.json").write_text(json.dumps(meta))
-    return tmp_path / DEFAULT_WEIGHTS.name
-
 
 def test_weights_without_calibration_serve_raw_with_one_log_line(bare_weights, caplog):
     from nin.app import demo

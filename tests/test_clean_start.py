@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, example, running_app
+from helpers import ROOT, example, running_app
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from conftest import ARTIFACTS, example, running_app
-from test_api import sketch_files
-from test_calibration import RAIN, SCRIBBLE, bare_weights, drawn  # noqa: F401 (fixture)
+from helpers import ARTIFACTS, RAIN, SCRIBBLE, drawn, example, running_app, sketch_files
 
 pytestmark = pytest.mark.slow
 

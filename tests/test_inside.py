@@ -13,7 +13,7 @@ from nin.core.data import CLASS_NAMES
 from nin.app.inside import LAYERS_FORMAT, InsideViews, KerasLayers, LiteRTLayers, layer_runner
 from nin.pipeline.preprocess import prepare_upload
 from nin.core.weights import DEFAULT_WEIGHTS, ROOT, WeightsError, tflite_path
-from tests.conftest import example
+from helpers import example
 
 IMAGES = ["0002_trouser", "0018_bag", "0019_t-shirt-top", "0101_shirt_photo"]
 

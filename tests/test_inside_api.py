@@ -4,8 +4,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from tests.conftest import example
-from tests.test_api import sketch_files
+from helpers import example, sketch_files
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """The live Draw tab's server side (app.py LIVE_DRAWING, demo.show_live, demo.sketch_changed): the
 strokes the page's script sends give the answer the Sketchpad's value gives; a cleared canvas clears
 it; strokes the script cannot copy leave it to the Sketchpad; a bad value is one sentence. No
-browser here: tests/test_browser_live.py drives the page itself."""
+browser here: tests/browser/test_browser_live.py drives the page itself."""
 import base64
 import io
 
@@ -42,8 +42,8 @@ def test_the_live_strokes_give_the_sketchpads_answer(models, tmp_path):
     layer.save(path)
     live = demo.show_live(models, data_url(png), 3, None)
     # the Sketchpad's own value for the same strokes, through the pipeline the API uses
-    live = serving.prepare_request(data_url(png), "live")
-    x28, extent = live.image, live.extent
+    given = serving.prepare_request(data_url(png), "live")
+    x28, extent = given.image, given.extent
     from nin.pipeline.preprocess import prepare
     sketchpad = prepare({"background": None, "layers": [str(path)], "composite": None}, "sketch")
     y28, extent_sketchpad = sketchpad.image, sketchpad.extent

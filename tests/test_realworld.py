@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from conftest import ROOT
+from helpers import ROOT
 from nin.core import data
 from nin.pipeline.preprocess import GARMENT_BRIGHTNESS, center_28, fill_drawing, garment_mask, plain_background, prepare, prepare_sketch, prepare_upload
 
@@ -131,8 +131,7 @@ def test_an_open_outline_stays_as_drawn():
 def test_a_photo_shows_what_the_pipeline_kept(test_split):
     x, _ = test_split
     photo = photo_of(x[0], backgrounds()["striped"])
-    given = prepare(photo)
-    x28, kept, kind = given.image, given.kept, given.path
+    kept = prepare(photo).kept
     assert kept.dtype == np.uint8 and kept.shape[2] == 3
     corner = kept[:20, :20].astype(float)
     middle = kept[kept.shape[0] // 2 - 10:kept.shape[0] // 2 + 10, kept.shape[1] // 2 - 10:kept.shape[1] // 2 + 10]

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, example, free_port, stop_app, wait_for_app
+from helpers import ROOT, example, free_port, stop_app, wait_for_app
 
 pytestmark = pytest.mark.slow
 

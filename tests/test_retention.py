@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from conftest import ROOT, running_app
+from helpers import ROOT, running_app
 from nin.serve import websafety
 
 DELETE_AFTER = 4  # seconds; delete_cache then checks every second

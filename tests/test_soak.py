@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ARTIFACTS, running_app
+from helpers import ARTIFACTS, running_app
 from nin.serve import websafety
 
 pytestmark = pytest.mark.slow

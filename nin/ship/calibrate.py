@@ -388,10 +388,8 @@ def data_sizes():
     return COUNTS
 
 
-def main(argv=None):
-    import logging
-
-    from nin.serve.inference import RUNTIMES, app_classifier
+def parse_args(argv=None):
+    from nin.serve.inference import RUNTIMES
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
@@ -411,33 +409,41 @@ def main(argv=None):
     p.add_argument("--dry-run", action="store_true", help="measure and print; write nothing")
     p.add_argument("--cache", help="keep the network's outputs in this .npz and reuse them while the weights "
                                    "and options are the same (for trying thresholds; not needed otherwise)")
-    args = p.parse_args(argv)
-    logging.getLogger("nin.serve.garment").setLevel(logging.ERROR)  # "no calibration yet" is why we are here
-    t0 = time.perf_counter()
-    log = lambda *a: print(*a, flush=True)
-    weights = Path(args.weights)
-    clf = app_classifier(weights, args.runtime)  # the app's: int8 where its export is current, else keras
-    runtime = clf.runtime
+    return p.parse_args(argv)
+
+
+def data_at_hand(args, log):
+    """(the real-world folder, the icon sets' root): each None where absent, with one line saying so."""
+    from nin.world.icons import DEFAULT_ROOT
+
     realworld = Path(args.realworld) if args.realworld != "none" else None
     if realworld is not None and not (realworld / "manifest.json").is_file() and not (realworld / "photos").is_dir():
         log(f"warning: no real-world set at {realworld}: thresholds rest on the validation split alone")
         realworld = None
-    from nin.world.icons import DEFAULT_ROOT
-
     icon_root = None if args.outlier_icons == "none" else Path(args.outlier_icons or DEFAULT_ROOT)
     if icon_root is not None and not icon_root.is_dir():
         log(f"note: no icon sets at {icon_root}: the check is chosen on the non-garments at hand")
         icon_root = None
-    key = json.dumps([garment.weights_sha256(weights), runtime, str(realworld), args.fit_per_class, args.seed, args.limit,
+    return realworld, icon_root
+
+
+def network_outputs(args, clf, weights, realworld, icon_root, log):
+    """Every set through the network (collect), or from --cache while weights and options are the same."""
+    key = json.dumps([garment.weights_sha256(weights), clf.runtime, str(realworld), args.fit_per_class, args.seed, args.limit,
                       str(icon_root)])
     sets = load_cache(args.cache, key) if args.cache else None
-    if sets is None:
-        sets = collect(clf, realworld, args.fit_per_class, np.random.default_rng(args.seed), log, args.limit, icon_root)
-        if args.cache:
-            save_cache(args.cache, key, sets)
-    else:
+    if sets is not None:
         log(f"network outputs from {args.cache}")
+        return sets
+    sets = collect(clf, realworld, args.fit_per_class, np.random.default_rng(args.seed), log, args.limit, icon_root)
+    if args.cache:
+        save_cache(args.cache, key, sets)
+    return sets
 
+
+def fit_calibration(sets, weights, runtime, log):
+    """(the temperature's metadata entry, the temperature, the test set's softmax before and after): T
+    fitted on the validation split, measured on the test set."""
     val, test = sets["validation"], sets["test"]
     t = calibration.fit_temperature(val.logits, val.labels)
     before, after = calibration.softmax(test.logits), calibration.softmax(test.logits, t)
@@ -465,7 +471,11 @@ def main(argv=None):
     log(f"top-1: validation {cal['validation_top1']}, test {cal['test_top1']}; validation ECE after {cal['validation_ece_after']}; "
         f"for reference only (not a choice): the test set's own minimum-NLL temperature is "
         f"{calibration.fit_temperature(test.logits, test.labels):.4f}")
+    return cal, t, before, after
 
+
+def fit_garment_check(sets, t, args, realworld, runtime, log):
+    """(the check, its metadata entry): chosen on validation sets (choose), then measured on every set."""
     check = choose(sets, log, args.real_flag)
     rows, summary = measure(check, sets)
     log("flagged 'not a garment' at the chosen thresholds:")
@@ -476,9 +486,6 @@ def main(argv=None):
     base = baselines(sets, t)
     for k, v in base.items():
         log(f"  baseline AUROC, {k}: {v:.3f}")
-
-    stem = weights.name[:-len(".weights.h5")] if weights.name.endswith(".weights.h5") else weights.stem
-    png = weights.with_name(f"{stem}_reliability.png")
     entry = dict(check.metadata(), measured={
         "sets": rows, **{k: round(v, 4) for k, v in summary.items()},
         "baselines_auroc": {k: round(v, 4) for k, v in base.items()},
@@ -487,14 +494,41 @@ def main(argv=None):
                 f"Fashion-MNIST one's is the highest at which both flag at most {VAL_FLAG:.1%} of the Fashion-MNIST "
                 f"validation inputs; coverage >= its {MIN_COVERAGE_Q} percentile and <= its maximum + 0.02 (at most {MAX_COVERAGE}), pieces <= its {MAX_PIECES_Q} "
                 f"percentile on in-class inputs"})
-    if args.dry_run:
-        log(f"dry run: nothing written ({time.perf_counter() - t0:.0f} s)")
-        return 0
-    calibration.reliability_diagram({"before (T = 1)": before, f"after (T = {t:.2f})": after}, test.labels, png)
+    return check, entry
+
+
+def write_files(weights, cal, entry, check, before, after, labels):
+    """The metadata's calibration and garment_check entries, the check's statistics, the reliability diagram."""
+    stem = weights.name[:-len(".weights.h5")] if weights.name.endswith(".weights.h5") else weights.stem
+    png = weights.with_name(f"{stem}_reliability.png")
+    t = cal["temperature"]  # rounded as stored: the diagram's legend shows two decimals
+    calibration.reliability_diagram({"before (T = 1)": before, f"after (T = {t:.2f})": after}, labels, png)
     check.save_stats(garment.stats_path(weights))
     meta = read_metadata(weights)
     meta["calibration"], meta["garment_check"] = cal, entry
     atomic_write(metadata_path(weights), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2)))
+    return png
+
+
+def main(argv=None):
+    import logging
+
+    from nin.serve.inference import app_classifier
+
+    args = parse_args(argv)
+    logging.getLogger("nin.serve.garment").setLevel(logging.ERROR)  # "no calibration yet" is why we are here
+    t0 = time.perf_counter()
+    log = lambda *a: print(*a, flush=True)
+    weights = Path(args.weights)
+    clf = app_classifier(weights, args.runtime)  # the app's: int8 where its export is current, else keras
+    realworld, icon_root = data_at_hand(args, log)
+    sets = network_outputs(args, clf, weights, realworld, icon_root, log)
+    cal, t, before, after = fit_calibration(sets, weights, clf.runtime, log)
+    check, entry = fit_garment_check(sets, t, args, realworld, clf.runtime, log)
+    if args.dry_run:
+        log(f"dry run: nothing written ({time.perf_counter() - t0:.0f} s)")
+        return 0
+    png = write_files(weights, cal, entry, check, before, after, sets["test"].labels)
     log(f"wrote {metadata_path(weights).name} (calibration, garment_check), {garment.stats_path(weights).name}, "
         f"{png.name} in {time.perf_counter() - t0:.0f} s")
     return 0

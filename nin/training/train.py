@@ -285,7 +285,7 @@ def default_checkpoint_dir(stem):
     return cache / "nin" / "checkpoints" / stem
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", choices=RECIPES, default="modern")
     p.add_argument("--epochs", type=int)
@@ -321,74 +321,79 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.recipe == "d2l":
         args.weight_decay = None  # the seed's SGD has no weight decay: do not record one
+    return args
+
+
+def recipe_config(args):
+    """(the recipe with the command line's overrides, its stages [(image size, epochs)])."""
     cfg = dict(RECIPES[args.recipe])
     for k in ("epochs", "batch_size", "lr"):
         if getattr(args, k) is not None:
             cfg[k] = getattr(args, k)
     stages = parse_stages(args.stages, cfg["epochs"], args.image_size)
     cfg["epochs"] = sum(n for _, n in stages)
-    final_size = stages[-1][0]
-    stem = args.name or f"nin_{args.recipe}"
-    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else default_checkpoint_dir(stem)
-
-    keras.utils.set_random_seed(args.seed)
-    n_devices = maybe_distribute()
-    if args.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
-    # Choices (epochs, runs, shares) are made on the validation split; the test set is reported once.
-    held_out = args.validation and not args.limit
-    val_label = "validation acc" if held_out else "test acc"  # what the per-epoch held-out figure is on
-    if held_out:
-        (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
-    if args.limit:
-        x_train, y_train, x_test, y_test = x_train[:args.limit], y_train[:args.limit], x_test[:args.limit], y_test[:args.limit]
-    if not held_out:  # smoke runs and older recipes: per-epoch figures on (part of) the test set
-        x_val, y_val = x_test, y_test
-
-    # One network for every stage: built for any input size (fully convolutional + global pooling).
     if args.init:
-        cfg["bn"] = False
-        net = weights.load_net(args.init, None)
-        for block in net.layers[:2 * args.freeze]:  # nin_block_k and its pooling
-            block.trainable = False
-    else:
-        net = (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(None)
-    steps_per_epoch = math.ceil(len(x_train) / cfg["batch_size"])
-    steps = steps_per_epoch * cfg["epochs"]
-    one_hot = cfg["label_smoothing"] > 0
-    ema = dict(use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)  # Keras's moving average of the weights
+        cfg["bn"] = False  # a fine-tune starts from the plain seed network
+    return cfg, stages
+
+
+def load_splits(args):
+    """(train, held out per epoch, test, whether the held-out split is validation): Fashion-MNIST as the
+    run uses it. Choices (epochs, runs, shares) are made on the validation split; the test set is
+    reported once."""
+    (x_train, y_train), test = data.load_fashion_mnist()
+    held_out = args.validation and not args.limit
+    if held_out:
+        (x_train, y_train), val = data.train_validation_split(x_train, y_train)
+    if args.limit:
+        (x_train, y_train), test = (x_train[:args.limit], y_train[:args.limit]), (test[0][:args.limit], test[1][:args.limit])
+    if not held_out:  # smoke runs and older recipes: per-epoch figures on (part of) the test set
+        val = test
+    return (x_train, y_train), val, test, held_out
+
+
+def build_network(args, cfg):
+    """One network for every stage: built for any input size (fully convolutional + global pooling)."""
+    if not args.init:
+        return (nin_model.build_nin_bn if cfg["bn"] else nin_model.build_nin)(None)
+    net = weights.load_net(args.init, None)
+    for block in net.layers[:2 * args.freeze]:  # nin_block_k and its pooling
+        block.trainable = False
+    return net
+
+
+def optimizer_and_loss(args, cfg, n_train):
+    """d2l: plain SGD; modern: AdamW under one warmup + cosine schedule across all stages. Both may keep
+    Keras's moving average of the weights (--ema)."""
+    steps = math.ceil(n_train / cfg["batch_size"]) * cfg["epochs"]
+    ema = dict(use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
     if args.recipe == "d2l":
         optimizer = keras.optimizers.SGD(cfg["lr"], **ema)
-    else:  # one warmup + cosine schedule across all stages
+    else:
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0, steps - warmup, warmup_target=cfg["lr"], warmup_steps=warmup)
         optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, **ema)
     loss = (keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg["label_smoothing"])
-            if one_hot else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            if cfg["label_smoothing"] > 0 else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return optimizer, loss
 
-    # What must match for --resume to continue the same run.
+
+def run_identity(args, cfg, stages, n_train, held_out):
+    """What must match for --resume to continue the same run."""
     run = {"recipe": args.recipe, "config": cfg, "stages": stages, "shape_aug": args.drawings, "uploads": args.uploads, "seed": args.seed,
            **({"cutouts": args.cutouts, "edges": args.edges} if args.cutouts or args.edges else {}),
            **({"validation": "held out"} if held_out else {}),
            **({"freeze": args.freeze} if args.freeze else {}),
            "limit": args.limit, "init": args.init, "mixed_precision": args.mixed_precision,
-           "weight_decay": args.weight_decay, "n_train": len(x_train),
+           "weight_decay": args.weight_decay, "n_train": n_train,
            **({"ema": args.ema} if args.ema else {})}
-    run = json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
-    state = {"run": run, "epochs_done": 0, "history": {}, "train_seconds": 0.0}
-    if args.resume:
-        state = load_checkpoint(ckpt_dir, net, optimizer, run)
-        print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
-              f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
+    return json.loads(json.dumps(run))  # tuples -> lists, as they come back from the file
 
-    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed, args.uploads,
-                         args.cutouts, args.edges)
-    test_data = Batches(x_val, y_val, 256, one_hot=one_hot)
-    print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_val)} "
-          f"{'validation' if held_out else 'test'} images, "
-          f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
+
+def fit_stages(args, cfg, stages, net, optimizer, loss, train_data, val_data, state, ckpt_dir, val_label):
+    """Train stage by stage (input size, epochs), skipping the epochs a resumed run already has; a
+    checkpoint after every epoch and at the end."""
     end = 0
     for size, n in stages:
         start, end = end, end + n
@@ -397,28 +402,27 @@ def main(argv=None):
         train_model = nin_model.with_resize(net, image_size=size)
         train_model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
         t0 = time.perf_counter()
-        train_model.fit(train_data, validation_data=test_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
-                        callbacks=[Throughput(len(x_train), size, train_data, val_label),
+        train_model.fit(train_data, validation_data=val_data, initial_epoch=max(start, state["epochs_done"]), epochs=end,
+                        callbacks=[Throughput(len(train_data.images), size, train_data, val_label),
                                    Checkpoint(ckpt_dir, net, optimizer, state)]
                         + ([keras.callbacks.SwapEMAWeights()] if args.ema else []),  # test accuracy of the average
                         verbose=args.verbose)
         state["train_seconds"] += time.perf_counter() - t0
         save_checkpoint(ckpt_dir, net, optimizer, state)
-    history = state["history"]
 
-    # Ship the seed network itself, at the last stage's size: fold BN statistics into the convolutions.
-    if args.mixed_precision:
+
+def shippable(net, cfg, final_size, mixed_precision):
+    """The seed network itself, float32, at the last stage's size: BN statistics folded into the convolutions."""
+    if mixed_precision:
         keras.mixed_precision.set_global_policy("float32")
     shipped = nin_model.fold_bn(net, final_size) if cfg["bn"] else nin_model.build_nin(final_size)
     if not cfg["bn"]:
         shipped.set_weights([np.asarray(w, "float32") for w in net.get_weights()])
-    final = nin_model.with_resize(shipped, image_size=final_size)
-    if held_out:
-        mv = evaluate.metrics(evaluate.predict_logits(final, x_val), y_val)
-        print("validation split:\n" + evaluate.format_report(mv))
-    m = evaluate.metrics(evaluate.predict_logits(final, x_test), y_test)
-    print(evaluate.format_report(m))
+    return shipped
 
+
+def stage_table(stages, history):
+    """Per stage: its size, epochs, wall time, median images/s and the held-out accuracy at its end."""
     stage_info, end = [], 0
     for size, n in stages:
         rows = range(end, min(end + n, len(history["loss"])))  # this stage's epochs in the history
@@ -427,33 +431,87 @@ def main(argv=None):
                            "wall_seconds": round(sum(history["epoch_s"][i] for i in rows), 1),
                            "images_per_s": round(float(np.median([history["images_per_s"][i] for i in rows])), 1) if rows else None,
                            "test_accuracy_end": history["val_accuracy"][rows[-1]] if rows and "val_accuracy" in history else None})
-    out = Path(args.out)
+    return stage_info
+
+
+def run_metadata(args, cfg, stages, state, shipped, m, mv, n_train, n_devices):
+    """The weights file's JSON: recipe, figures, machine, data checksums, history (and its parent's, for a fine-tune)."""
+    history = state["history"]
     meta = {
         "recipe": args.recipe, "config": cfg, "args": vars(args),
-        "epochs": cfg["epochs"], "stages": stage_info, "test_accuracy": m["accuracy"], "test_top3": m["top3"],
-        "per_class": m["per_class"], "confusion": m["confusion"], "n_train": len(x_train), "n_test": m["n"],
-        "image_size": final_size, "class_names": data.CLASS_NAMES, "params": int(shipped.count_params()),
+        "epochs": cfg["epochs"], "stages": stage_table(stages, history), "test_accuracy": m["accuracy"], "test_top3": m["top3"],
+        "per_class": m["per_class"], "confusion": m["confusion"], "n_train": n_train, "n_test": m["n"],
+        "image_size": stages[-1][0], "class_names": data.CLASS_NAMES, "params": int(shipped.count_params()),
         "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": hardware(), "devices": n_devices,
         "train_seconds": round(state["train_seconds"], 1),
         "images_per_s": round(float(np.median(history["images_per_s"])), 1),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data_sha256": data.checksums(), "history": history,
         **({"selected_by": "no choice: the run's last epoch, as the recipe states it; the validation split was held out "
-                           "of training and the test set measured once, for this file"} if held_out and not args.init else {}),
+                           "of training and the test set measured once, for this file"} if mv and not args.init else {}),
         **({"validation": {"n": mv["n"], "seed": data.VALIDATION_SEED, "accuracy": mv["accuracy"], "top3": mv["top3"],
                            "per_class": mv["per_class"],
                            "note": "per-epoch val_* figures in the history are on this split, held out of training"}}
-           if held_out else {}),
+           if mv else {}),
     }
     if args.init:  # keep the parent's figures: total training is the sum of both runs
         meta = join_parent(meta, weights.read_metadata(args.init))
+    return meta
+
+
+def write_files(out, stem, shipped, meta, val_label):
+    """The weights with their metadata, the history, the training curves and the confusion matrix."""
+    from nin.measure.plots import plot_confusion
+
     weights.save_net(shipped, out / f"{stem}.weights.h5", meta)
     (out / f"{stem}.history.json").write_text(json.dumps(meta["history"], indent=1))
     plot_history(meta["history"], out / f"{stem}_curves.png", [(s["image_size"], s["epochs"]) for s in meta["stages"]],
                  val_label=val_label)
-    from nin.measure.plots import plot_confusion
-    plot_confusion(m["confusion"], out / f"{stem}_confusion.png")
-    print(f"wrote {out / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")
+    plot_confusion(meta["confusion"], out / f"{stem}_confusion.png")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg, stages = recipe_config(args)
+    stem = args.name or f"nin_{args.recipe}"
+    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else default_checkpoint_dir(stem)
+    keras.utils.set_random_seed(args.seed)
+    n_devices = maybe_distribute()
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+    (x_train, y_train), (x_val, y_val), (x_test, y_test), held_out = load_splits(args)
+    val_label = "validation acc" if held_out else "test acc"  # what the per-epoch held-out figure is on
+    net = build_network(args, cfg)
+    optimizer, loss = optimizer_and_loss(args, cfg, len(x_train))
+
+    state = {"run": run_identity(args, cfg, stages, len(x_train), held_out), "epochs_done": 0, "history": {}, "train_seconds": 0.0}
+    if args.resume:
+        state = load_checkpoint(ckpt_dir, net, optimizer, state["run"])
+        print(f"resuming {ckpt_dir}: {state['epochs_done']} of {cfg['epochs']} epochs done, "
+              f"optimizer at step {int(keras.ops.convert_to_numpy(optimizer.iterations))}", flush=True)
+
+    one_hot = cfg["label_smoothing"] > 0
+    train_data = Batches(x_train, y_train, cfg["batch_size"], cfg["augment"], one_hot, args.drawings, args.seed, args.uploads,
+                         args.cutouts, args.edges)
+    val_data = Batches(x_val, y_val, 256, one_hot=one_hot)
+    print(f"recipe {args.recipe}: {cfg}, stages {stages}, {len(x_train)} train / {len(x_val)} "
+          f"{'validation' if held_out else 'test'} images, "
+          f"{hardware()}, backend {keras.backend.backend()}, checkpoints in {ckpt_dir}", flush=True)
+    fit_stages(args, cfg, stages, net, optimizer, loss, train_data, val_data, state, ckpt_dir, val_label)
+
+    shipped = shippable(net, cfg, stages[-1][0], args.mixed_precision)
+    final = nin_model.with_resize(shipped, image_size=stages[-1][0])
+    mv = None
+    if held_out:
+        mv = evaluate.metrics(evaluate.predict_logits(final, x_val), y_val)
+        print("validation split:\n" + evaluate.format_report(mv))
+    m = evaluate.metrics(evaluate.predict_logits(final, x_test), y_test)
+    print(evaluate.format_report(m))
+
+    meta = run_metadata(args, cfg, stages, state, shipped, m, mv, len(x_train), n_devices)
+    write_files(Path(args.out), stem, shipped, meta, val_label)
+    print(f"wrote {Path(args.out) / (stem + '.weights.h5')} (test top-1 {m['accuracy']:.4f})")
     return meta
 
 

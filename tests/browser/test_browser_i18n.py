@@ -1,4 +1,4 @@
-"""The page in the browser's language (see test_browser.py for the set-up): a zh-CN Chromium sees
+"""The page in the browser's language (see pages.py and conftest.py here for the set-up): a zh-CN Chromium sees
 简体中文, class names included, while the public API still answers in English; other languages see
 English. Screenshots: test-artifacts/lang_<locale>_<desktop|phone>.png (look at them)."""
 import os
@@ -6,12 +6,22 @@ import re
 
 import pytest
 from gradio_client import handle_file
+from helpers import ARTIFACTS
+from pages import (
+    CLASSES,
+    PERCENT,
+    PHONE,
+    TSHIRT,
+    WAIT,
+    draw,
+    expect_whole_picture,
+    open_page,
+    select_brush,
+    touch_draw,
+)
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from conftest import ARTIFACTS
-from test_browser import (CLASSES, open_page, PERCENT, PHONE, TSHIRT, WAIT, browser, draw, expect_whole_picture,  # noqa: F401
-                          select_brush, touch_draw)
 from nin.app.i18n import CLASS_NAMES_ZH, TITLE, UI
 
 pytestmark = pytest.mark.slow

@@ -1,38 +1,24 @@
-"""The "Inside the network" tab in a real headless Chromium against the real app (see test_browser.py).
+"""The "Inside the network" tab in a real headless Chromium against the real app (see pages.py and conftest.py here).
 Screenshots: test-artifacts/inside_*.png."""
-import re
 
 import pytest
+from helpers import ROOT
+from pages import (
+    STEPS,
+    WAIT,
+    draw_tshirt,
+    expect_every_layer,
+    expect_prediction,
+    expect_whole_picture,
+    open_tab,
+    shot,
+    thumbnails,
+    upload,
+    wait_until_idle,
+)
 from playwright.sync_api import expect
 
-from conftest import ROOT
-from test_browser import (WAIT, browser, draw_tshirt, expect_prediction, expect_whole_picture, open_tab,  # noqa: F401
-                          page, shot, upload, wait_until_idle)
-
 pytestmark = pytest.mark.slow
-
-STEPS = 13  # the resize, the seed's 11 layers, softmax
-
-
-def thumbnails(page):
-    return page.locator("#inside-gallery .thumbnail-item")
-
-
-def expect_every_layer(page, source):
-    """Thirteen captioned pictures, the first naming `source`; the grids on screen have really loaded."""
-    captions = page.locator("#inside-gallery .caption-label")
-    expect(captions.first).to_contain_text(source, timeout=WAIT)
-    expect(thumbnails(page)).to_have_count(STEPS)
-    texts = captions.all_inner_texts()
-    assert [t.split(" · ")[0] for t in texts[1:3]] == ["nin_block_1 (1, 54, 54, 96)", "max_pool_1 (1, 26, 26, 96)"]
-    assert texts[8].startswith("nin_block_4 (1, 5, 5, 10)") and texts[-1].startswith("softmax (1, 10)")
-    for i in range(3):  # the first row is on screen: its pictures are decoded, at their real size
-        img = thumbnails(page).nth(i).locator("img")
-        expect(img).to_have_attribute("src", re.compile(r"/gradio_api/file="))
-        expect(img).to_be_visible()
-        page.wait_for_function("i => i.complete && i.naturalWidth > 400", arg=img.element_handle(), timeout=WAIT)
-    return texts
-
 
 def test_inside_view_shows_every_layer_of_the_drawing(page):
     open_tab(page, "Draw")

@@ -1,12 +1,10 @@
-"""The garment verdict on the page, in a real headless Chromium against the real app (see test_browser.py).
+"""The garment verdict on the page, in a real headless Chromium against the real app (see pages.py and conftest.py here).
 Screenshots: test-artifacts/garment_verdict_desktop.png and garment_verdict_phone.png."""
 import numpy as np
 import pytest
+from pages import WAIT, expect_prediction, open_tab, shot, upload, wait_until_idle
 from PIL import Image
 from playwright.sync_api import expect
-
-from test_browser import (WAIT, browser, expect_prediction, open_tab, page, shot, upload,  # noqa: F401 (fixtures)
-                          wait_until_idle)
 
 pytestmark = pytest.mark.slow
 

@@ -4,11 +4,22 @@ the eraser hands the answer back to the Sketchpad; quick strokes end on the whol
 from io import BytesIO
 
 import numpy as np
+from helpers import ARTIFACTS
+from pages import (
+    WAIT,
+    draw,
+    draw_tshirt,
+    expect_no_prediction,
+    expect_prediction,
+    image_block,
+    open_tab,
+    predict_button,
+    select_brush,
+    shot,
+    wait_until_idle,
+)
 from PIL import Image
 from playwright.sync_api import expect
-
-from test_browser import (ARTIFACTS, TSHIRT, WAIT, browser, draw, draw_tshirt, expect_no_prediction, expect_prediction,  # noqa: F401
-                          image_block, open_tab, page, predict_button, select_brush, shot, wait_until_idle)
 
 LIVE_BOX = "#sketch-live textarea, #sketch-live input"
 TROUSER = [  # the benchmark's trouser (nin/speed/browserbench.py), seven strokes

@@ -1,7 +1,7 @@
-"""The README's two pictures, made by driving the real app in Debian's chromium (see test_browser.py):
+"""The README's two pictures, made by driving the real app in Debian's chromium (see pages.py and conftest.py here):
 a T-shirt drawn on the Draw tab with the app's guess, and the Inside-the-network view of that drawing.
 
-    python -m pytest tests/test_screenshots.py --update-docs-screenshots   # rewrites docs/draw_tab.png, docs/inside_view.png
+    python -m pytest tests/browser/test_screenshots.py --update-docs-screenshots   # rewrites docs/draw_tab.png, docs/inside_view.png
 
 Without the option the pictures go to test-artifacts/ only (so an ordinary test run leaves the
 work tree as it was); either way the test checks that the page shows a sensible guess first.
@@ -9,11 +9,16 @@ work tree as it was); either way the test checks that the page shows a sensible 
 import shutil
 
 import pytest
-
-from conftest import ARTIFACTS, ROOT
-from test_browser import (browser, draw_tshirt, expect_model_view, expect_prediction, open_tab, page,  # noqa: F401
-                          predict_button, wait_until_idle)
-from test_browser_inside import expect_every_layer
+from helpers import ARTIFACTS, ROOT
+from pages import (
+    draw_tshirt,
+    expect_every_layer,
+    expect_model_view,
+    expect_prediction,
+    open_tab,
+    predict_button,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.slow
 

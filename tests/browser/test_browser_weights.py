@@ -1,7 +1,7 @@
 """Two weights files side by side (issue 22): the Weights menu lists both with their test accuracy,
 and choosing the other one re-renders every tab that depends on it (the Draw and Upload tabs'
 guesses and pictures, the inside view, the model card). The real app on loopback, started with
-`--weights-dir`, in real headless Chromium (see test_browser.py). Screenshots: test-artifacts/weights_*.png.
+`--weights-dir`, in real headless Chromium (see pages.py and conftest.py here). Screenshots: test-artifacts/weights_*.png.
 
 The two files are shipped ones: weights/nin_modern.* and weights/nin_d2l.* (the seed's own recipe,
 10 epochs at 224 px), served from a folder that holds only them (the world file, the app's default,
@@ -9,10 +9,17 @@ is the third in weights/: test_world.py checks that the menu lists it)."""
 import json
 
 import pytest
+from helpers import ARTIFACTS, ROOT, running_app
+from pages import (
+    WAIT,
+    draw_tshirt,
+    expect_prediction,
+    open_page,
+    open_tab,
+    shot,
+    upload,
+)
 from playwright.sync_api import expect
-
-from conftest import ARTIFACTS, ROOT, running_app
-from test_browser import WAIT, browser, draw_tshirt, expect_prediction, open_page, open_tab, shot, upload  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

@@ -1,24 +1,12 @@
-"""End-to-end UI tests: the real app (conftest's `app_url`) in a real headless browser.
+"""Driving the app's page in Chromium: what the browser tests share (their fixtures are in conftest.py).
 
-Debian's chromium (/usr/bin/chromium) driven by Playwright; no browser is ever downloaded.
-Every test saves a screenshot to test-artifacts/<name>.png to look at after a run.
-The shipped weights may be a barely-trained placeholder, so no test depends on *which*
-class is predicted: only that a prediction (class names from Fashion-MNIST and percentages)
-appears where a user would look for it.
-"""
-import os
+Debian's chromium (/usr/bin/chromium) driven by Playwright; no browser is ever downloaded."""
 import re
-import shutil
 from io import BytesIO
 
-import pytest
+from helpers import ARTIFACTS
 from PIL import Image
-
-from conftest import ARTIFACTS, ROOT
-
-from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
-
-pytestmark = pytest.mark.slow
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,43 +16,11 @@ CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 PERCENT = re.compile(r"^\d{1,3}(\.\d+)?%$")
 WAIT = 60_000  # ms: the machine is slow and busy (CPU training in the background)
 CANVAS_SIZE = 400  # gr.Sketchpad(canvas_size=(400, 400)) in app.py
-
 # A T-shirt outline in the drawing square's own coordinates (0..1 across, 0..1 down):
 # neckline, left sleeve, body, right sleeve, back to the neckline.
 TSHIRT = [(0.35, 0.20), (0.20, 0.28), (0.12, 0.45), (0.25, 0.50), (0.30, 0.42), (0.30, 0.85),
           (0.70, 0.85), (0.70, 0.42), (0.75, 0.50), (0.88, 0.45), (0.80, 0.28), (0.65, 0.20),
           (0.50, 0.27), (0.35, 0.20)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no chromium at {CHROMIUM}: run `bash scripts/setup.sh --test`")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, app_url, request):
-    """A fresh page on the app, loaded; uncaught JavaScript errors are kept in page.js_errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(WAIT)
-    pg.js_errors = []
-    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
-    pg.in_flight = set()  # the app's own requests (uploads, queue joins, event streams) not yet done
-    # (not the session heartbeat: an app with gr.State keeps it open for the page's whole life)
-    pg.on("request", lambda r: pg.in_flight.add(r) if "/gradio_api/" in r.url and "/heartbeat/" not in r.url else None)
-    pg.on("requestfinished", lambda r: pg.in_flight.discard(r))
-    pg.on("requestfailed", lambda r: pg.in_flight.discard(r))
-    pg.goto(app_url, wait_until="domcontentloaded", timeout=WAIT)
-    expect(pg.locator("#sketch")).to_be_visible(timeout=WAIT)
-    yield pg
-    if pg.js_errors:
-        (ARTIFACTS / f"{request.node.name}.js-errors.txt").write_text("\n".join(pg.js_errors))
-    context.close()
 
 
 def shot(page, name, full_page=True):
@@ -103,8 +59,6 @@ def image_block(page, title):
            "Confusion matrix": "model-confusion"}
     name = ids[title]
     return visible(page.locator(f"[id$='-{name}']" if not name.startswith("model-") else f"#{name}"))
-
-
 # The rendered picture inside an <img> (object-fit: contain), and what the page shows at points
 # spread over it: anything but the picture itself there covers part of it.
 PICTURE_COVER = """img => {
@@ -132,8 +86,6 @@ PICTURE_COVER = """img => {
   return {width: w, height: h, natural: [img.naturalWidth, img.naturalHeight], fit: style.objectFit,
           covered, overlapping, complete: img.complete};
 }"""
-
-
 # Gradio's status tracker (div.wrap.<variant>.<full|minimal>) covers an output while its event runs,
 # by design; a picture is judged once no running tracker is over it.
 TRACKER_OVER_PICTURE = """img => {
@@ -196,8 +148,6 @@ def expect_model_view(page, whole=False):
             expect_whole_picture(page, img, square=True, min_px_per_pixel=4)
 
 
-# --- drawing ---
-
 def drawing_square(page):
     """Screen box of the white drawing square inside the Sketchpad.
 
@@ -252,145 +202,8 @@ def draw_tshirt(page):
         assert darkest < 100, f"no stroke on screen at {(u0 + u1) / 2:.2f}, {(v0 + v1) / 2:.2f} of the square"
 
 
-def test_sketchpad_opens_with_brush_selected(page):
-    open_tab(page, "Draw")
-    try:
-        expect(page.locator("#sketch button[aria-label='Brush']")).to_have_class(
-            re.compile(r"\bhighlight\b"), timeout=10_000)
-        expect(page.get_by_text("select the draw tool to start")).to_have_count(0)
-    finally:
-        shot(page, "draw_on_load", full_page=False)
-
-
-def test_draw_and_predict(page):
-    open_tab(page, "Draw")
-    expect_no_prediction(page, "sketch-label")
-    draw_tshirt(page)
-    # let the live update end first, so the button's prediction is the last word
-    wait_until_idle(page)
-    predict_button(page).click()
-    headline = expect_prediction(page, "sketch-label")
-    expect_model_view(page, whole=True)
-    shot(page, "draw")
-    expect_prediction(page, "sketch-label")  # still there: no late live update wiped it
-    assert not page.js_errors, page.js_errors
-    print("drawing predicted as", headline)
-
-
-def test_page_says_how_long_images_are_kept(page):
-    note = visible(page.get_by_text("Images are deleted from this server after 1 hour and never leave it."))
-    expect(note).to_be_visible()
-    expect(page.locator("#sketch-top1")).to_be_hidden()  # a wide screen shows the guesses beside the drawing
-
-
-def test_draw_predicts_live_without_button(page):
-    open_tab(page, "Draw")
-    draw_tshirt(page)
-    try:
-        expect_prediction(page, "sketch-label", timeout=30_000)  # a live update takes seconds
-    finally:
-        shot(page, "draw_live")
-
-
-# --- uploading ---
-
 def upload(page, path):
     page.locator("#upload input[type='file']").set_input_files(str(path))
-
-
-def test_upload_predicts(page):
-    open_tab(page, "Upload")
-    expect_no_prediction(page, "upload-label")
-    upload(page, ROOT / "examples" / "0002_trouser.png")
-    expect(page.locator("#upload img")).to_have_attribute("src", re.compile(r"0002_trouser\.png"))
-    expect_prediction(page, "upload-label")  # live, on change
-    expect_model_view(page, whole=True)
-    predict_button(page).click()
-    expect_prediction(page, "upload-label")
-    shot(page, "upload")
-
-    # clearing the input clears the guesses; an example from the gallery predicts again
-    page.locator("#upload button[aria-label='Remove Image']").click()
-    expect_no_prediction(page, "upload-label")
-    example = page.locator("button.gallery-item").filter(has=page.locator("img[src*='0018_bag.png']"))
-    expect(example).to_have_count(1)
-    example.click()
-    expect(page.locator("#upload img")).to_have_attribute("src", re.compile(r"0018_bag\.png"))
-    expect_prediction(page, "upload-label")
-    expect_model_view(page)
-    shot(page, "upload_example")
-    assert not page.js_errors, page.js_errors
-
-
-def test_bad_upload_shows_clear_error_and_page_recovers(page, tmp_path):
-    bad = tmp_path / "corrupt.png"
-    bad.write_bytes(os.urandom(4096))
-    open_tab(page, "Upload")
-    upload(page, bad)
-    predict_button(page).click()
-    toasts = page.locator("[data-testid='toast-body']")
-    expect(toasts.first).to_be_visible(timeout=WAIT)
-    texts = page.locator("[data-testid='toast-text']")  # one or more (a live error may come too)
-    expect(texts.first).to_be_visible()
-    for message in texts.all_inner_texts():
-        message = message.strip()
-        assert message.lower() not in ("", "error"), message
-        assert len(message) > 20 and "image" in message.lower(), message
-        assert "Traceback" not in message and "Exception" not in message, message
-    # the toast flies in: let it settle before the screenshot (to_be_visible accepts opacity 0)
-    expect(toasts.first).to_have_css("opacity", "1")
-    expect(toasts.first).to_have_css("transform", re.compile(r"^(none|matrix\(1, 0, 0, 1, 0, 0\))$"))
-    shot(page, "bad_upload", full_page=False)
-    expect_no_prediction(page, "upload-label")
-
-    # the page stays usable: close the error, upload a good file, get a prediction
-    for close in toasts.locator("[data-testid='toast-close']").all():
-        try:
-            close.click(timeout=5_000)
-        except PlaywrightError:
-            pass  # already gone with the one before it
-    expect(toasts).to_have_count(0, timeout=15_000)
-    good = tmp_path / "0009_sneaker.png"
-    shutil.copy(ROOT / "examples" / "0009_sneaker.png", good)
-    upload(page, good)
-    expect_prediction(page, "upload-label")
-    predict_button(page).click()
-    expect_prediction(page, "upload-label")
-    expect_model_view(page)
-    expect(toasts).to_have_count(0)  # no error for the good file
-    shot(page, "bad_upload_recovered")
-    assert not page.js_errors, page.js_errors
-
-
-# --- the other tabs ---
-
-def test_architecture_tab(page):
-    open_tab(page, "Architecture")
-    table = page.locator("#arch-table")
-    expect(table).to_be_visible()
-    expect(table).to_contain_text("(1, 54, 54, 96)")
-    expect(table).to_contain_text(re.compile(r"1,?992,?166"))
-    expect(table).to_contain_text("total")
-    expect(visible(page.locator("img[src*='architecture.png']"))).to_be_visible()
-    wait_until_idle(page)  # the page's load events redraw the table in its language: shoot it settled, not dimmed
-    shot(page, "architecture")
-    assert not page.js_errors, page.js_errors
-
-
-def test_model_tab(page):
-    open_tab(page, "Model")
-    expect(visible(page.get_by_text("Test accuracy")).first).to_be_visible(timeout=WAIT)
-    expect(visible(page.get_by_text("Parameters:")).first).to_be_visible()
-    for name in ("Training curves", "Confusion matrix"):
-        img = image_block(page, name).locator("img")
-        expect(img).to_be_visible(timeout=WAIT)
-        expect_whole_picture(page, img, square=False)  # the stage labels and the top row are not covered
-    shot(page, "model")
-    assert not page.js_errors, page.js_errors
-
-
-# --- on a phone: touch drawing, the top guess in the same screen as the drawing square ---
-
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
@@ -406,13 +219,6 @@ def open_page(browser, app_url, locale=None, **options):
     return context, page
 
 
-@pytest.fixture
-def phone(browser, app_url):
-    context, pg = open_page(browser, app_url, **PHONE)
-    yield pg
-    context.close()
-
-
 def touch_draw(page, points, steps=6):
     """One finger stroke through `points` (the drawing square's 0..1 coordinates), as real touch events."""
     sq = drawing_square(page)
@@ -426,27 +232,26 @@ def touch_draw(page, points, steps=6):
     with page.expect_request(lambda r: "/gradio_api/queue/join" in r.url, timeout=WAIT):
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     return sq
+# --- the inside view ---
+
+STEPS = 13  # the resize, the seed's 11 layers, softmax
 
 
-def test_phone_touch_drawing_shows_the_guess_beside_the_square(phone):
-    """At 390x844, a person drawing with a finger sees the top guess appear without scrolling."""
-    page = phone
-    select_brush(page)
-    sq = drawing_square(page)
-    assert sq["y"] >= 0 and sq["y"] + sq["height"] <= 844, f"the drawing square is not on the first screen: {sq}"
-    touch_draw(page, TSHIRT)
-    img = Image.open(BytesIO(page.screenshot(clip=sq))).convert("L")
-    assert min(img.getdata()) < 100, "the finger stroke left no ink in the square"
-    top = page.locator("#sketch-top1")
-    expect(top).to_have_text(re.compile(r"^\s*(" + "|".join(re.escape(c) for c in CLASSES) + r") \d{1,3}%\s*$"),
-                             timeout=WAIT)
-    assert page.evaluate("window.scrollY") == 0, "the page scrolled"
-    box = top.bounding_box()
-    assert box["y"] >= sq["y"] + sq["height"] - 1, (box, sq)  # under the square ...
-    assert box["y"] + box["height"] <= 844, (box, sq)  # ... and in the same screen
-    sq_after = drawing_square(page)
-    assert abs(sq_after["y"] - sq["y"]) < 1, "the square moved while the guess appeared"
-    expect(page.locator("#sketch-label [data-testid='label-output-value']")).to_have_text(
-        top.inner_text().strip().rsplit(" ", 1)[0])  # the line agrees with the full guesses further down
-    shot(page, "phone_draw", full_page=False)
-    assert not page.js_errors, page.js_errors
+def thumbnails(page):
+    return page.locator("#inside-gallery .thumbnail-item")
+
+
+def expect_every_layer(page, source):
+    """Thirteen captioned pictures, the first naming `source`; the grids on screen have really loaded."""
+    captions = page.locator("#inside-gallery .caption-label")
+    expect(captions.first).to_contain_text(source, timeout=WAIT)
+    expect(thumbnails(page)).to_have_count(STEPS)
+    texts = captions.all_inner_texts()
+    assert [t.split(" · ")[0] for t in texts[1:3]] == ["nin_block_1 (1, 54, 54, 96)", "max_pool_1 (1, 26, 26, 96)"]
+    assert texts[8].startswith("nin_block_4 (1, 5, 5, 10)") and texts[-1].startswith("softmax (1, 10)")
+    for i in range(3):  # the first row is on screen: its pictures are decoded, at their real size
+        img = thumbnails(page).nth(i).locator("img")
+        expect(img).to_have_attribute("src", re.compile(r"/gradio_api/file="))
+        expect(img).to_be_visible()
+        page.wait_for_function("i => i.complete && i.naturalWidth > 400", arg=img.element_handle(), timeout=WAIT)
+    return texts
