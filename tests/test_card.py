@@ -62,3 +62,51 @@ def test_saved_metadata_gets_portable_paths_and_the_parent_sha256(tmp_path, monk
     assert out["init_from"]["args"]["out"] == "~/runs/p"
     assert meta["args"]["init"] == str(parent)  # the caller's dict is left as it was
     json.dumps(out)
+
+
+def d2l_run(folder, seed, validation, test):
+    """A copy of the shipped d2l file as one run of the recipe, with these figures in its metadata."""
+    import shutil
+
+    folder.mkdir()
+    path = folder / "nin_d2l.weights.h5"
+    shutil.copyfile(WEIGHTS_DIR / "nin_d2l.weights.h5", path)
+    with open(path, "ab") as f:  # another file: another sha256
+        f.write(bytes([seed]))
+    meta = dict(read_metadata(WEIGHTS_DIR / "nin_d2l.weights.h5"), test_accuracy=test)
+    meta["args"] = dict(meta["args"], seed=seed)
+    meta["validation"] = dict(meta.get("validation") or {}, accuracy=validation)
+    (folder / "nin_d2l.json").write_text(json.dumps(meta))
+    (folder / "nin_d2l.history.json").write_text(json.dumps({"seed": seed}))
+    return path
+
+
+def test_choose_ships_the_run_with_the_best_validation_accuracy_and_keeps_both_runs_figures(tmp_path):
+    from nin.ship import choose
+
+    a = d2l_run(tmp_path / "a", 0, 0.8586, 0.8469)
+    b = d2l_run(tmp_path / "b", 1, 0.8701, 0.8402)  # better on validation, worse on test: still chosen
+    target = tmp_path / "weights" / "nin_d2l.weights.h5"
+    best = choose.choose([a, b], target)
+    assert best["seed"] == 1 and sha256(target) == sha256(b)
+    assert json.loads((tmp_path / "weights" / "nin_d2l.history.json").read_text()) == {"seed": 1}
+    meta = read_metadata(target)
+    assert [(r["seed"], r["validation_accuracy"], r["test_accuracy"]) for r in meta["runs_compared"]] == \
+        [(0, 0.8586, 0.8469), (1, 0.8701, 0.8402)]
+    assert "validation accuracy among 2 runs" in meta["selected_by"] and "calibration" not in meta
+    section = card.card_section(target)
+    assert "| 1 | 0.8701 | 0.8402 | **this file** |" in section and "| 0 | 0.8586 | 0.8469 | sha256 `" in section
+
+
+def test_choose_refuses_a_run_without_validation_in_one_sentence(tmp_path):
+    import subprocess
+    import sys
+
+    a = d2l_run(tmp_path / "a", 0, 0.8586, 0.8469)
+    meta = read_metadata(a)
+    meta.pop("validation")
+    (tmp_path / "a" / "nin_d2l.json").write_text(json.dumps(meta))
+    r = subprocess.run([sys.executable, "-m", "nin.ship.choose", str(a), "--to", str(tmp_path / "out.weights.h5")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "error: nin_d2l.weights.h5 records no validation accuracy: train it with --validation to compare it."]

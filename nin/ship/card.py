@@ -167,6 +167,7 @@ def card_section(path, shipped=None):
              f"| parameters | {meta.get('params'):,} (the seed network"
              + ("; BatchNorm folded into the convolutions) |" if _is_bn(lineage(meta)[0]) else ", trained as it is: no BatchNorm) |"),
              f"| date | {meta.get('date')} |", ""]
+    lines += runs_compared_lines(meta, own_sha)
     if meta.get("init_from"):
         lines += ["### How this file was made, run by run", ""] + lineage_table(meta, own_sha, shipped)
     lines += _stage_table(meta)
@@ -176,6 +177,20 @@ def card_section(path, shipped=None):
     lines += world_lines(meta)
     lines += calibration_lines(meta, stem)
     return "\n".join(lines)
+
+
+def runs_compared_lines(meta, own_sha):
+    """The runs this file was chosen among (python -m nin.ship.choose): seed, validation and test top-1."""
+    runs = meta.get("runs_compared")
+    if not runs:
+        return []
+    lines = ["### Runs of this recipe it was chosen among (by validation accuracy)", "",
+             "| seed | validation top-1 | test top-1 | file |", "|---:|---:|---:|---|"]
+    for r in runs:
+        mine = r.get("sha256") == own_sha
+        lines.append(f"| {r.get('seed')} | {r.get('validation_accuracy', 0):.4f} | {r.get('test_accuracy', 0):.4f} | "
+                     + ("**this file**" if mine else f"sha256 `{(r.get('sha256') or '')[:12]}…`, not shipped") + " |")
+    return lines + [""]
 
 
 def world_lines(meta):

@@ -28,6 +28,35 @@ CLOTHING_WORDS = re.compile(
     r"underwear|lingerie|costume|outfit|wardrobe|closet|store|shop|tag|mannequin|jersey|hood|boot|trainer|"
     r"running|mall|tote|pouch|clutch|basket|cart|gift|kit")
 OUTLIERS_PER_SET = 200
+# Things people draw when they try a drawing demo (animals, food, vehicles, plants, household things,
+# buildings, tools, instruments, faces): icons named so come first among a set's outliers, before
+# interface glyphs (arrows, batteries, play buttons) that nobody doodles. Whole name parts only.
+THINGS = frozenset("""
+ant bear bee beetle bird butterfly camel cat chicken cow crab crocodile deer dog dolphin dove dragon duck
+eagle elephant fish fox frog giraffe goat gorilla hedgehog hippo horse kangaroo koala lion lizard lobster
+monkey mouse octopus owl panda parrot penguin pig rabbit rat rhino rooster shark sheep shrimp snail snake
+spider squirrel swan tiger turtle whale wolf zebra unicorn dinosaur bat bug worm paw
+apple avocado banana bread broccoli burger cake candy carrot cheese cherry chili coconut cookie corn croissant
+cupcake donut egg eggplant grapes hamburger hotdog icecream lemon lollipop mango melon mushroom onion orange
+pancake pear pepper pineapple pizza popcorn potato pumpkin sandwich strawberry sushi taco tomato watermelon
+cup mug teapot kettle bottle glass wine beer coffee tea fork knife spoon bowl plate pan pot
+airplane plane bicycle bike boat bus car helicopter motorcycle rocket sailboat ship scooter submarine taxi
+tractor train truck ambulance firetruck van tram canoe kayak ufo
+cactus clover flower leaf maple mushroom palm rose seedling sunflower tree tulip plant herb
+cloud moon rain rainbow snowflake snowman star sun tornado umbrella volcano wave mountain fire lightning
+bed bench bathtub bucket candle chair clock couch door fan lamp lightbulb bulb mirror sofa toilet
+broom scissors hammer wrench screwdriver saw axe shovel key lock magnet pencil pen brush paintbrush ruler
+book books envelope camera phone telephone television tv radio computer laptop headphones microphone
+guitar piano violin drum trumpet saxophone bell
+ball football basketball baseball soccer tennis trophy medal kite balloon dice puzzle robot teddy
+house home castle church tent lighthouse barn bridge tower hospital school building factory igloo windmill
+face smile heart skull ghost alien eye hand foot tooth brain anchor crown diamond gem sword
+""".split())
+# ... unless the name also says it is an interface glyph (a cloud with a download arrow, a locked key).
+GLYPH_WORDS = frozenset("""
+add alert arrow arrows ban cancel check circle columns delete disabled download edit error filled
+issue minus network off outline plus question remove search settings slash square sync upload warning x
+""".split())
 
 
 class DataError(ValueError):
@@ -93,8 +122,16 @@ def garment_icons(root=icons.DEFAULT_ROOT, tables=TABLES):
     return out
 
 
+def is_a_thing(icon_name):
+    """Whether an icon's name names a thing people draw (THINGS), e.g. "cat-face" or "hot-air-balloon"."""
+    parts = re.split(r"[-_]", icon_name.lower())
+    return (any(part in THINGS or part.rstrip("s") in THINGS for part in parts)
+            and not any(part in GLYPH_WORDS for part in parts))
+
+
 def outlier_icons(root=icons.DEFAULT_ROOT, tables=TABLES, per_set=OUTLIERS_PER_SET):
-    """[((set, icon), OUTLIER, set)]: per set, icons whose names say nothing of clothing, chosen by hash."""
+    """[((set, icon), OUTLIER, set)]: per set, icons whose names say nothing of clothing, things people
+    draw first (is_a_thing), each group in the order of a hash of its names."""
     sorted_ones = {(r["set"], r["icon"]) for r in _read_csv(tables / "icon_labels.csv", ("set", "icon"))}
     out = []
     for name in icons.installed_sets(root):
@@ -105,6 +142,6 @@ def outlier_icons(root=icons.DEFAULT_ROOT, tables=TABLES, per_set=OUTLIERS_PER_S
             continue
         names = [n for n in bodies if (name, n) not in sorted_ones and not CLOTHING_WORDS.search(n)
                  and not re.search(r"-(12|16|20|28|32|48)-", n)]  # one size of each multi-size icon
-        names.sort(key=lambda n: hashlib.sha1(f"{name}/{n}".encode()).hexdigest())
+        names.sort(key=lambda n: (not is_a_thing(n), hashlib.sha1(f"{name}/{n}".encode()).hexdigest()))
         out += [((name, n), OUTLIER, name) for n in names[:per_set]]
     return out

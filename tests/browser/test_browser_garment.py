@@ -2,6 +2,7 @@
 Screenshots: test-artifacts/garment_verdict_desktop.png and garment_verdict_phone.png."""
 import numpy as np
 import pytest
+from helpers import example
 from pages import WAIT, expect_prediction, open_tab, shot, upload, wait_until_idle
 from PIL import Image
 from playwright.sync_api import expect
@@ -25,7 +26,7 @@ def test_noise_upload_shows_the_verdict_above_the_guesses_and_as_the_phone_top_l
     shot(page, "garment_verdict_desktop", full_page=False)
 
     # a garment clears the line
-    upload(page, __import__("conftest").example("0002_trouser"))
+    upload(page, example("0002_trouser"))
     expect(page.locator("#upload-label [data-testid='label-output-value']")).to_have_text("Trouser", timeout=WAIT)
     expect(verdict).not_to_contain_text("garments I know", timeout=WAIT)
 
