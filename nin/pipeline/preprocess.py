@@ -208,6 +208,10 @@ def _foreground(img):
 # --- photos on a busy background: cut the garment out before the Fashion-MNIST steps ---
 
 PLAIN_SPREAD = 0.08  # border colours (0..1 RGB) within this of their median: a plain backdrop, no cut-out
+# ... for this share of the border: a garment may touch the edges, as Fashion-MNIST's do, and still be on
+# a plain backdrop (at 0.9, 17 of the 28 examples went through GrabCut for nothing: 25 ms each; no
+# development photo changes path between 0.9 and 0.75)
+PLAIN_SHARE = 0.75
 PLAIN_CHROMA = 0.15  # a border this far from grey (max - min of its RGB) is a coloured backdrop
 CUT_SIDE = 128  # GrabCut works at this size (about 30 ms here); the mask is scaled back up
 CUT_ITERATIONS = 2  # as good as 3 on the development photos (0.595 both), 15 ms less per photo
@@ -239,7 +243,7 @@ def _plain(rgb):
     if min(rgb.shape[:2]) < 16:
         return True
     spread = np.linalg.norm(_border(rgb) - backdrop_colour(rgb), axis=1)
-    return float(np.percentile(spread, 90)) < PLAIN_SPREAD
+    return float(np.percentile(spread, 100 * PLAIN_SHARE)) < PLAIN_SPREAD
 
 
 def backdrop_colour(rgb):

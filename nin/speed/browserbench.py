@@ -32,7 +32,7 @@ TROUSER = [  # waistband, left leg (outer, hem, inner), right leg (inner, hem, o
 GAPS_MS = [50, 300, 120, 80, 200, 150]  # between the seven strokes
 
 WATCH = """() => {
-  const w = window.__bench = {up: 0, changed: 0, headlines: []};
+  const w = window.__bench = {up: 0, changed: 0, labelled: 0, headlines: []};
   const now = () => performance.timeOrigin + performance.now();
   const outputs = '#sketch-label, #sketch-seen, #sketch-cam';
   new MutationObserver(ms => {
@@ -43,12 +43,35 @@ WATCH = """() => {
     }
     const h = document.querySelector('#sketch-label [data-testid="label-output-value"]');
     const text = h ? h.innerText.trim() : '';
-    if (text !== (w.headlines[w.headlines.length - 1] || '')) w.headlines.push(text);
+    if (text !== (w.headlines[w.headlines.length - 1] || '')) { w.headlines.push(text); w.labelled = now(); }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                               attributeFilter: ['src']});
   document.addEventListener('load', e => { if (e.target.closest && e.target.closest(outputs)) w.changed = now(); }, true);
   document.addEventListener('pointerup', () => { w.up = now(); }, true);
 }"""
+
+
+def request_kind(url):
+    """What a request to the app is for: the event sent (queue/join), a file the Sketchpad uploads
+    (upload), a picture fetched (file), or something else."""
+    for part, kind in (("/queue/join", "join"), ("/upload", "upload"), ("/file=", "file")):
+        if part in url:
+            return kind
+    return "other"
+
+
+def breakdown(up, state, named):
+    """Where the time after the last mouse-up went, in ms from it: the last event sent (its join
+    request starts), the first picture fetch (the answer has arrived), the Guesses changed, the last
+    picture loaded, the answer settled."""
+    after = [(k, s, e) for k, s, e in named if s >= up - 5]
+    joins = [s for k, s, _ in after if k == "join"]
+    files = [(s, e) for k, s, e in after if k == "file"]
+    return {"sent": (max(joins) - up) if joins else None,
+            "answer arrived": (min(s for s, _ in files) - up) if files else None,
+            "guesses shown": (state["labelled"] - up) if state.get("labelled", 0) >= up else None,
+            "pictures loaded": (max(e for _, e in files) - up) if files else None,
+            "settled": state["changed"] - up}
 
 
 class Page:
@@ -58,7 +81,8 @@ class Page:
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)
-        self.requests, self.in_flight = [], set()
+        self.requests, self.named, self.in_flight = [], [], set()
+        self.breakdowns = []
         self.page.on("request", self._started)
         self.page.on("requestfinished", self._ended)
         self.page.on("requestfailed", self._ended)
@@ -91,6 +115,7 @@ class Page:
             t = r.timing
             if t["startTime"] > 0:
                 self.requests.append((t["startTime"], t["startTime"] + max(t["responseEnd"], 0)))
+                self.named.append((request_kind(r.url), t["startTime"], t["startTime"] + max(t["responseEnd"], 0)))
 
     def square(self):
         canvas = self.page.locator("#sketch .pixi-target canvas")
@@ -140,6 +165,7 @@ class Page:
         self.select_brush()
         self.page.evaluate("() => { window.__bench.headlines = []; }")
         self.requests.clear()
+        self.named.clear()
         self.draw(strokes, gaps_ms)
         self.wait_sent()
         state = self.wait_quiet()
@@ -149,6 +175,7 @@ class Page:
             raise RuntimeError("the drawing sent nothing to the server: did the brush draw?")
         if state["changed"] < up:
             raise RuntimeError("the answer did not change after the drawing")
+        self.breakdowns.append(breakdown(up, state, self.named))
         return state["changed"] - up, max([state["changed"]] + ends) - up, state["headlines"]
 
     def clear(self):
@@ -165,7 +192,8 @@ def measure(urls, reps=5, log=print):
     the pages taking turns so that both see the same machine."""
     from playwright.sync_api import sync_playwright
 
-    res = {name: {"one stroke": [], "quick strokes": [], "one stroke quiet": [], "quick strokes quiet": [], "final": []}
+    res = {name: {"one stroke": [], "quick strokes": [], "one stroke quiet": [], "quick strokes quiet": [], "final": [],
+                  "one stroke breakdown": [], "quick strokes breakdown": []}
            for name in urls}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -176,6 +204,7 @@ def measure(urls, reps=5, log=print):
                     for name, page in pages.items():
                         ms, quiet_ms, headlines = page.settle_after_drawing(strokes, gaps)
                         if rep:
+                            res[name][case + " breakdown"].append(page.breakdowns[-1])
                             res[name][case].append(ms)
                             res[name][case + " quiet"].append(quiet_ms)
                             if case == "quick strokes":
@@ -207,7 +236,15 @@ def bench_browser(start_server, free_port, quick=False, log=print):
         app, floor = statistics.median(res["app"][case]), statistics.median(res["floor"][case])
         out[case] = {"app": app, "floor": floor, "ratio": app / floor}
     out["finals"] = res["app"]["final"]
+    out["breakdown"] = {(name, case): median_breakdown(res[name][case + " breakdown"])
+                        for name in res for case in ("one stroke", "quick strokes")}
     return out
+
+
+def median_breakdown(rows):
+    """The median of each step over the repetitions (steps a case never had stay None)."""
+    keys = rows[0].keys() if rows else ()
+    return {k: (statistics.median(v) if (v := [r[k] for r in rows if r[k] is not None]) else None) for k in keys}
 
 
 BROWSER_HEADING = "## Live drawing in the browser"
@@ -229,5 +266,14 @@ def browser_report(res, machine, note=""):
         r, q = res[case], res[case + " quiet"]
         lines.append(f"| {case}: answer settled | {r['app']:.0f} | {r['floor']:.0f} | **{r['ratio']:.2f}** |")
         lines.append(f"| {case}: network quiet | {q['app']:.0f} | {q['floor']:.0f} | {q['ratio']:.2f} |")
-    lines += ["", f"Final answers after the seven strokes (a trouser): {', '.join(res['finals'])}."]
+    lines += ["", f"Final answers after the seven strokes (a trouser): {', '.join(res['finals'])}.", "",
+              "Where the time went, p50 ms after the last mouse-up: the event sent (its queue/join request "
+              "starts), the answer arrived (the first picture fetch starts), the Guesses shown, the last picture "
+              "loaded, the answer settled.", "",
+              "| page | case | sent | answer arrived | guesses shown | pictures loaded | settled |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    fmt = lambda v: "–" if v is None else f"{v:.0f}"  # noqa: E731
+    for (name, case), b in res.get("breakdown", {}).items():
+        lines.append(f"| {name} | {case} | " + " | ".join(fmt(b.get(k)) for k in
+                     ("sent", "answer arrived", "guesses shown", "pictures loaded", "settled")) + " |")
     return "\n".join(lines) + "\n"
