@@ -155,12 +155,14 @@ def test_the_serving_side_does_not_import_the_page_or_the_command_line_tools(mod
 
 
 def reads_argv_outside_main(tree):
-    """Lines where sys.argv is read or a parser parses the command line outside a function named main."""
+    """Lines where sys.argv is read or a parser parses the command line outside a function named main
+    (or parse_args(argv), the step of main that parses what main hands it)."""
     bad = []
 
     def walk(node, in_main):
         for child in ast.iter_child_nodes(node):
-            inside = in_main or (isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and child.name == "main")
+            inside = in_main or (isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                child.name == "main" or (child.name == "parse_args" and [a.arg for a in child.args.args][:1] == ["argv"])))
             if not in_main:
                 if isinstance(child, ast.Attribute) and child.attr == "argv":
                     bad.append(child.lineno)
@@ -175,6 +177,8 @@ def reads_argv_outside_main(tree):
 
 def test_command_line_tools_read_argv_in_main_only():
     assert reads_argv_outside_main(ast.parse("import sys\nx = sys.argv\ndef main():\n    y = sys.argv\n")) == [2]
+    assert reads_argv_outside_main(ast.parse("def parse_args(argv):\n    return p.parse_args(argv)\n"
+                                             "def other():\n    return p.parse_args()\n")) == [4]
     offenders = {m: lines for m, p in project_files().items()
                  if (lines := reads_argv_outside_main(ast.parse(p.read_text())))}
     assert not offenders, offenders
