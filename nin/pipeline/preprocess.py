@@ -274,7 +274,7 @@ def garment_cutout(rgb):
     labels, n = ndimage.label(keep)
     if n == 0:
         return np.ones((h, w), np.float32)
-    keep = labels == 1 + int(np.argmax(ndimage.sum(keep, labels, range(1, n + 1))))
+    keep = labels == 1 + int(np.argmax(piece_sizes(labels, n)))
     keep = ndimage.binary_fill_holes(keep)
     return cv2.resize(keep.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
@@ -287,6 +287,11 @@ def cutout_foreground(grey, alpha):
     return np.clip((CUT_FLOOR + (1.0 - CUT_FLOOR) * g) * alpha, 0.0, 1.0).astype(np.float32)
 
 
+def piece_sizes(labels, n):
+    """Pixels in each of the pieces 1..n of ndimage.label's labels (as ndimage.sum of the mask, faster)."""
+    return np.bincount(labels.ravel(), minlength=n + 1)[1:]
+
+
 def _garment_box(fg):
     """Bounding box (y0, y1, x0, x1) of the garment, ignoring specks and noise, or None."""
     # low, so the faint edge pixels Fashion-MNIST keeps inside its box stay inside ours
@@ -296,9 +301,10 @@ def _garment_box(fg):
     if not mask.any():
         return None
     labels, n = ndimage.label(mask)
-    sizes = ndimage.sum(mask, labels, range(1, n + 1))
-    keep = np.isin(labels, 1 + np.flatnonzero(sizes >= max(2, 0.02 * sizes.max())))
-    ys, xs = np.nonzero(keep)
+    sizes = piece_sizes(labels, n)
+    kept = np.zeros(n + 1, bool)  # label -> kept, so one lookup marks every pixel (np.isin is slower)
+    kept[1:] = sizes >= max(2, 0.02 * sizes.max())
+    ys, xs = np.nonzero(kept[labels])
     if len(ys) == 0:  # only specks (e.g. a few isolated pixels)
         return None
     return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -438,7 +444,7 @@ def one_garment(fg):
     labels, n = ndimage.label(mask)
     if n < 2:
         return fg
-    sizes = ndimage.sum(mask, labels, range(1, n + 1))
+    sizes = piece_sizes(labels, n)
     if np.sort(sizes)[-2] < PAIR_SHARE * sizes.max():
         return fg
     largest = labels == 1 + int(np.argmax(sizes))

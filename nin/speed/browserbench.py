@@ -61,13 +61,13 @@ def request_kind(url):
 
 
 def breakdown(up, state, named):
-    """Where the time after the last mouse-up went, in ms from it: the last event sent (its join
-    request starts), the first picture fetch (the answer has arrived), the Guesses changed, the last
-    picture loaded, the answer settled."""
+    """Where the time after the last mouse-up went, in ms from it: the first event sent after it (its
+    join request starts: the app's live drawing; the floor's Sketchpad value), the first picture fetch
+    (the answer has arrived), the Guesses changed, the last picture loaded, the answer settled."""
     after = [(k, s, e) for k, s, e in named if s >= up - 5]
     joins = [s for k, s, _ in after if k == "join"]
     files = [(s, e) for k, s, e in after if k == "file"]
-    return {"sent": (max(joins) - up) if joins else None,
+    return {"sent": (min(joins) - up) if joins else None,
             "answer arrived": (min(s for s, _ in files) - up) if files else None,
             "guesses shown": (state["labelled"] - up) if state.get("labelled", 0) >= up else None,
             "pictures loaded": (max(e for _, e in files) - up) if files else None,
@@ -267,7 +267,7 @@ def browser_report(res, machine, note=""):
         lines.append(f"| {case}: answer settled | {r['app']:.0f} | {r['floor']:.0f} | **{r['ratio']:.2f}** |")
         lines.append(f"| {case}: network quiet | {q['app']:.0f} | {q['floor']:.0f} | {q['ratio']:.2f} |")
     lines += ["", f"Final answers after the seven strokes (a trouser): {', '.join(res['finals'])}.", "",
-              "Where the time went, p50 ms after the last mouse-up: the event sent (its queue/join request "
+              "Where the time went, p50 ms after the last mouse-up: the first event sent (its queue/join request "
               "starts), the answer arrived (the first picture fetch starts), the Guesses shown, the last picture "
               "loaded, the answer settled.", "",
               "| page | case | sent | answer arrived | guesses shown | pictures loaded | settled |",
