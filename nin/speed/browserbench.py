@@ -52,9 +52,9 @@ WATCH = """() => {
 
 
 def request_kind(url):
-    """What a request to the app is for: the event sent (queue/join), a file the Sketchpad uploads
-    (upload), a picture fetched (file), or something else."""
-    for part, kind in (("/queue/join", "join"), ("/upload", "upload"), ("/file=", "file")):
+    """What a request to the app is for: an event sent (queue/join, or run/ for an event that skips
+    the queue), a file the Sketchpad uploads (upload), a picture fetched (file), or something else."""
+    for part, kind in (("/queue/join", "join"), ("/run/", "join"), ("/upload", "upload"), ("/file=", "file")):
         if part in url:
             return kind
     return "other"
