@@ -291,6 +291,8 @@ def _epochs(meta):
 
 def _train_time(meta):
     own = f"{meta.get('train_seconds')} s, {meta.get('images_per_s')} images/s (median)"
+    if meta.get("train_time_note"):  # e.g. the run shared the machine or was paused: what the seconds include
+        own += f" ({meta['train_time_note']})"
     if meta.get("total_train_seconds"):
         return f"{meta['total_train_seconds'] / 60:.0f} min in all; this run {own}"
     return own
