@@ -350,7 +350,8 @@ def report(gflops, flops, rows, app, note=None):
         lines += app_table(app)
         lines += ["", f"- label-only API, p50 real / null: **{p50:.2f}** (goal ≤ {GOAL_P50})",
                   f"- label-only API, throughput real / null under 16 users: **{rps:.2f}** (goal ≥ {GOAL_RPS}); "
-                  f"errors {real['errors']} (goal 0): goals **{'met' if ok else 'NOT met'}**",
+                  f"errors {real['errors']} (goal 0): goals **{'met' if ok else 'NOT met'}** in this one run "
+                  "(one run varies by ±15 % on 2 cores; `python -m nin.speed.bench --load-only` takes five turns)",
                   f"- what batching bought under 16 users: {real['rps'] / nob['rps']:.2f}× the unbatched app's throughput",
                   f"- what the int8 runtime bought: p50 {kr['p50'] / real['p50']:.2f}× faster, "
                   f"{real['rps'] / kr['rps']:.2f}× the throughput of the keras runtime",
