@@ -182,10 +182,11 @@ LIVE_DIRECT = dict(trigger_mode="always_last", show_progress="hidden", preproces
 QUIET = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
 
-def wire_api(models, draw, upload, arch, sketch_in, upload_in):
+def wire_api(models, draw, upload, arch, weights, top_k):
     """The public API (README, "API"): the Label value alone, or with the pictures and the garment check
     (docs/garment_score.md). Its events hang on a trigger nobody clicks, so the page never runs them."""
     fn = demo.bind
+    sketch_in, upload_in = [draw.input, top_k, weights], [upload.input, top_k, weights]
     api = gr.Button(visible=False)
     upload_garment, sketch_garment = garment_output(), garment_output()
     api.click(fn(demo.predict_upload, models), upload_in, upload.label, api_name="predict_upload", **COMMON)
@@ -261,7 +262,7 @@ def build(models, delete_after=websafety.DEFAULT_DELETE_AFTER):
             model = model_tab()
         weights, top_k = settings_row(models)
 
-        wire_api(models, draw, upload, arch, [draw.input, top_k, weights], [upload.input, top_k, weights])
+        wire_api(models, draw, upload, arch, weights, top_k)
         wire_page(app, models, views, draw, upload, arch, model, inside_view, weights, top_k, last_image, last_drawing)
         wire_inside(views, tabs, draw, upload, inside_view, weights, last_image, shown_by_button)
     return app

@@ -17,6 +17,7 @@ from nin.core import data  # noqa: E402
 from nin.core.weights import WORLD_WEIGHTS  # noqa: E402
 from nin.measure.evaluate import auroc  # noqa: E402
 from nin.pipeline.imitations import as_drawing  # noqa: E402
+from nin.serve.calibration import softmax  # noqa: E402
 from nin.serve.inference import app_classifier  # noqa: E402
 
 DRAWING = 2  # nin.world.cache.KINDS: icon drawing
@@ -34,8 +35,7 @@ def features(clf, x):
 
 
 def msp(f):
-    z = f[:, :10] - f[:, :10].max(1, keepdims=True)
-    return np.exp(z).max(1) / np.exp(z).sum(1)
+    return softmax(f[:, :10]).max(1)
 
 
 def fit_logistic(f, y, l2=1e-2, steps=3000, lr=0.5):

@@ -39,14 +39,15 @@ def summary(path):
     if val is None:
         raise ChooseError(f"{path.name} records no validation accuracy: train it with --validation to compare it.")
     return {"seed": (meta.get("args") or {}).get("seed"), "validation_accuracy": val,
-            "test_accuracy": meta.get("test_accuracy"), "sha256": sha256(path), "file": str(path)}
+            "test_accuracy": meta.get("test_accuracy"), "sha256": sha256(path), "file": str(path),
+            "recipe": meta.get("recipe")}
 
 
 def choose(candidates, target):
     """Copy the candidate with the highest validation accuracy to target (with its side files) and write
     every candidate's figures into its metadata. Returns the chosen summary."""
     runs = [summary(p) for p in candidates]
-    recipes = {read_metadata(p).get("recipe") for p in candidates}
+    recipes = {r["recipe"] for r in runs}
     if len(recipes) != 1:
         raise ChooseError(f"the candidates come from different recipes ({', '.join(sorted(map(str, recipes)))}).")
     best = max(runs, key=lambda r: r["validation_accuracy"])
@@ -61,7 +62,7 @@ def choose(candidates, target):
                 shutil.copyfile(side, target.with_name(pattern.format(stem=stem_of(target))))
     for key in ("calibration", "garment_check"):  # fitted for another file: calibrate the chosen one again
         meta.pop(key, None)
-    meta["runs_compared"] = [{k: v for k, v in r.items() if k != "file"} for r in runs]
+    meta["runs_compared"] = [{k: v for k, v in r.items() if k not in ("file", "recipe")} for r in runs]
     meta["selected_by"] = (f"validation accuracy among {len(runs)} runs of the same recipe, seeds "
                            f"{', '.join(str(r['seed']) for r in runs)} (the fixed 5,000-image split held out of "
                            "training); the test set chose nothing")
@@ -75,11 +76,10 @@ def main(argv=None):
     p.add_argument("--to", required=True, help="where the chosen file goes, e.g. weights/nin_d2l.weights.h5")
     args = p.parse_args(argv)
     try:
-        runs = [summary(c) for c in args.candidates]
         best = choose(args.candidates, args.to)
     except ChooseError as e:
         sys.exit(f"error: {e}")
-    for r in runs:
+    for r in read_metadata(args.to)["runs_compared"]:
         mark = "chosen" if r["sha256"] == best["sha256"] else ""
         print(f"seed {r['seed']}: validation {r['validation_accuracy']:.4f}, test {r['test_accuracy']:.4f}  {mark}")
     print(f"wrote {args.to} (seed {best['seed']}); now export, calibrate and write the card")

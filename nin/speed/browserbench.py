@@ -81,7 +81,7 @@ class Page:
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)
-        self.requests, self.named, self.in_flight = [], [], set()
+        self.named, self.in_flight = [], set()  # finished requests: (kind, start, end), epoch ms
         self.breakdowns = []
         self.page.on("request", self._started)
         self.page.on("requestfinished", self._ended)
@@ -114,7 +114,6 @@ class Page:
             self.in_flight.discard(r)
             t = r.timing
             if t["startTime"] > 0:
-                self.requests.append((t["startTime"], t["startTime"] + max(t["responseEnd"], 0)))
                 self.named.append((request_kind(r.url), t["startTime"], t["startTime"] + max(t["responseEnd"], 0)))
 
     def square(self):
@@ -143,7 +142,7 @@ class Page:
         while True:
             self.page.wait_for_timeout(100)
             state = self.page.evaluate("() => ({...window.__bench || {}, now: performance.timeOrigin + performance.now()})")
-            last = max([state.get("up", 0), state.get("changed", 0)] + [end for _, end in self.requests])
+            last = max([state.get("up", 0), state.get("changed", 0)] + [end for _, _, end in self.named])
             if not self.in_flight and state["now"] - last >= QUIET_MS:
                 return state
             if time.monotonic() > deadline:
@@ -154,7 +153,7 @@ class Page:
         """Until the page has sent something after the last mouse-up: the Sketchpad first exports its
         layers in the browser, which on a busy machine takes longer than QUIET_MS."""
         deadline = time.monotonic() + SETTLE_LIMIT_S
-        while not self.in_flight and not self.requests:
+        while not self.in_flight and not self.named:
             self.page.wait_for_timeout(50)
             if time.monotonic() > deadline:
                 raise RuntimeError("the drawing sent nothing to the server: did the brush draw?")
@@ -164,13 +163,12 @@ class Page:
         self.page.bring_to_front()  # the pages take turns: a page in the background is not drawn
         self.select_brush()
         self.page.evaluate("() => { window.__bench.headlines = []; }")
-        self.requests.clear()
         self.named.clear()
         self.draw(strokes, gaps_ms)
         self.wait_sent()
         state = self.wait_quiet()
         up = state["up"]
-        ends = [end for start, end in self.requests if start >= up - 5]
+        ends = [end for _, start, end in self.named if start >= up - 5]
         if not ends:
             raise RuntimeError("the drawing sent nothing to the server: did the brush draw?")
         if state["changed"] < up:
