@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from nin.core.data import CLASS_NAMES
 from nin.world import cache, handdrawn, icons, sources
@@ -132,6 +133,22 @@ def test_hand_drawn_icons_are_drawings_in_the_draw_tabs_form():
         ink = (d > 0.5).mean()
         assert 0.05 < ink < 0.6  # lines (sometimes filled), not a blank or a solid square
     assert np.mean([np.abs(a - b).mean() for a, b in zip(drawings, drawings[1:])]) > 0.02  # each one differs
+
+
+FACE = ('<circle cx="12" cy="12" r="11" fill="#ffcc33"/><circle cx="8" cy="9" r="2" fill="#332200"/>'
+        '<circle cx="16" cy="9" r="2" fill="#332200"/><rect x="7" y="15" width="10" height="2" fill="#aa2200"/>')
+
+
+def test_a_colour_icons_inner_features_are_drawn_not_only_its_outline():
+    # an emoji face is one disc of ink: its outline alone is a circle, like a ball or a coin
+    rgba = icons.render(FACE, 24, 24)
+    ink = handdrawn.ink_of(rgba)
+    inside = ndimage.binary_erosion(ink > 0.5, iterations=20)  # well inside the disc's outline
+    outline_only = handdrawn.centre_lines(ink, rgba, inner=0)
+    with_features = handdrawn.centre_lines(ink, rgba, inner=4)
+    assert not (outline_only & inside).any()
+    assert (with_features & inside).sum() > 60  # the eyes and the mouth
+    assert (with_features & ~inside).sum() >= (outline_only & ~inside).sum() * 0.9  # the outline stays
 
 
 def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_sources, tmp_path, monkeypatch, capsys):

@@ -46,8 +46,29 @@ def one_of_a_pair(ink):
     return np.where(keep, ink, 0).astype(np.float32)
 
 
-def centre_lines(ink):
-    """The lines a person would draw: a line icon's stroke centres, a filled icon's outline and holes."""
+def colour_edges(rgba, solid, most):
+    """Where a filled icon's colours change inside its shape (a face's eyes and mouth, a car's windows):
+    the inner lines a person draws, which the icon's outline alone loses. The `most` longest only:
+    a doodle keeps a few features, not every shade."""
+    rgb = rgba[..., :3].astype(np.float32) * (rgba[..., 3:4] / 255.0) + 255 * (1 - rgba[..., 3:4] / 255.0)
+    grey = cv2.GaussianBlur(rgb.astype(np.uint8), (5, 5), 0)
+    if grey.shape[0] != SIDE:
+        grey = cv2.resize(grey, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    edges = np.zeros((SIDE, SIDE), np.uint8)
+    for c in range(3):
+        edges |= cv2.Canny(grey[..., c], 40, 120) > 0
+    edges &= ndimage.binary_erosion(solid, iterations=3)  # inside the shape: the outline comes from the alpha
+    labels, n = ndimage.label(edges, np.ones((3, 3)))
+    if n == 0:
+        return edges.astype(np.uint8)
+    sizes = ndimage.sum(edges, labels, range(1, n + 1))
+    longest = np.argsort(sizes)[::-1][:most]
+    return np.isin(labels, 1 + longest[sizes[longest] >= 0.08 * SIDE]).astype(np.uint8)
+
+
+def centre_lines(ink, rgba=None, inner=0):
+    """The lines a person would draw: a line icon's stroke centres, a filled icon's outline and holes,
+    and its `inner` longest inner colour edges."""
     from skimage.morphology import skeletonize
 
     solid = ink > 0.5
@@ -58,6 +79,8 @@ def centre_lines(ink):
     lines = np.zeros(ink.shape, np.uint8)
     big = [c for c in contours if cv2.contourArea(c) > 0.004 * filled.sum() + 20]  # no specks or tiny holes
     cv2.drawContours(lines, big, -1, 1, 1)
+    if rgba is not None and inner:
+        lines |= skeletonize(colour_edges(rgba, filled, inner)).astype(np.uint8)
     return lines
 
 
@@ -102,7 +125,7 @@ def _gaps(lines, rng):
 def hand_drawn(rgba, rng):
     """One 20-second drawing of the icon as the Draw tab's pipeline makes it: 28x28 float32 in [0, 1]."""
     ink = one_of_a_pair(ink_of(rgba))
-    lines = _simplified(centre_lines(ink), rng)
+    lines = _simplified(centre_lines(ink, rgba, inner=int(rng.integers(0, 5))), rng)
     lines = _gaps(lines, rng)
     # shrink a little and pad: people leave margins, and the warp must not cut the drawing
     lines = cv2.copyMakeBorder(lines, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=0)
