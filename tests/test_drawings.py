@@ -111,6 +111,21 @@ def test_as_drawing_and_the_training_batch_keep_shape_and_range(garments):
     assert np.median(mid) < ((x > 0.15) & (x < 0.6)).mean(axis=(1, 2)).mean()
 
 
+def test_other_proportions_squash_one_side_and_keep_the_sketch_framing(garments):
+    x, y = garments
+    rng = np.random.default_rng(3)
+    box = lambda d: np.ptp(np.nonzero(d > 0.05), axis=1) + 1  # (height, width) of the ink
+    for xi, yi in zip(x[y == 7], y[y == 7]):  # sneakers: wide, flat
+        d = drawings.stroke_drawing(xi, int(yi), rng)
+        squashed = drawings.other_proportions(d, rng)
+        assert _ok(squashed)
+        (h0, w0), (h1, w1) = box(d), box(squashed)
+        assert abs(max(h1, w1) - max(h0, w0)) <= 1  # the longer side is as long as before ...
+        assert abs(h1 / w1 - h0 / w0) > 0.05  # ... and the proportions changed
+        ys, xs = np.nonzero(squashed > 0.05)
+        assert abs(ys.mean() - 13.5) < 4 and abs(xs.mean() - 13.5) < 4  # centred
+
+
 def test_pullovers_coats_and_shirts_are_drawn_twice_as_often_in_training():
     # their silhouettes are alike, so the network needs more of their drawings' inner lines
     from nin.core.data import load_split
