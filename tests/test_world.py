@@ -151,6 +151,24 @@ def test_a_colour_icons_inner_features_are_drawn_not_only_its_outline():
     assert (with_features & ~inside).sum() >= (outline_only & ~inside).sum() * 0.9  # the outline stays
 
 
+def test_scribbled_things_are_drawings_in_the_draw_tabs_form_and_none_of_the_ten(tmp_path):
+    from nin.world import synthetic
+
+    rng = np.random.default_rng(0)
+    things = [synthetic.scribbled_thing(rng) for _ in range(8)]
+    for t in things:
+        assert t.shape == (28, 28) and t.dtype == np.float32 and t.max() == pytest.approx(1.0)
+        assert 0.05 < (t > 0.5).mean() < 0.6  # strokes, not a blank or a solid square
+        ys, xs = np.nonzero(t > 0.5)
+        assert max(np.ptp(ys), np.ptp(xs)) >= 26  # framed as the Draw tab frames a sketch: longer side 28 px
+    assert np.mean([np.abs(a - b).mean() for a, b in zip(things, things[1:])]) > 0.05
+    made = synthetic.scribbled_outliers(tmp_path, n=14)
+    assert made["x"].shape == (14, 28, 28) and (made["y"] == -1).all() and (made["kind"] == 2).all()
+    assert made["val"].sum() == 2 and set(made["group"]) == {"scribbles"}
+    again = synthetic.scribbled_outliers(tmp_path, n=14)  # cached: the same images
+    assert np.array_equal(again["x"], made["x"])
+
+
 def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_sources, tmp_path, monkeypatch, capsys):
     photos, root, tables = fixture_sources
     monkeypatch.setattr(sources, "TABLES", tables)

@@ -189,6 +189,8 @@ def parser():
     p.add_argument("--photos", type=float, default=DEFAULT_SHARES["photos"], help="share of each batch")
     p.add_argument("--icon-share", type=float, default=DEFAULT_SHARES["icons"], help="share of each batch: garment icons")
     p.add_argument("--outliers", type=float, default=DEFAULT_SHARES["outliers"], help="share of each batch: none of the ten")
+    p.add_argument("--scribbles", type=int, default=0,
+                   help="this many scribbled things (random shapes stuck together, nin/world/synthetic.py) as outlier drawings")
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
@@ -214,6 +216,9 @@ def load_data(args):
     if args.synthetic:  # noise and textures: photos of nothing (issue 33)
         extra = synthetic.synthetic_outliers(args.cache_dir, args.synthetic)
         world = {k: np.concatenate([world[k], extra[k]]) for k in world}
+    if args.scribbles:  # scribbled things: drawings of nothing in particular
+        extra = synthetic.scribbled_outliers(args.cache_dir, args.scribbles)
+        world = {k: np.concatenate([world[k], extra[k]]) for k in world}
     if args.limit:
         x_train, y_train, x_val, y_val = x_train[:args.limit], y_train[:args.limit], x_val[:args.limit], y_val[:args.limit]
         keep = np.random.default_rng(0).permutation(len(world["y"]))[:args.limit]
@@ -223,7 +228,9 @@ def load_data(args):
     sets = {"fashion-mnist validation": (x_val, y_val)}
     for name, sel in (("photo validation", (val_world["kind"] == 0) & (val_world["y"] >= 0)),
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)),
-                      ("outlier validation", val_world["y"] < 0)):
+                      # scribbles apart, so the outlier column stays comparable with runs made without them
+                      ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != "scribbles")),
+                      ("scribble validation", val_world["group"] == "scribbles")):
         if sel.any():
             sets[name] = (val_world["x"][sel], val_world["y"][sel].astype(int))
     if Path(args.dev).is_dir():
