@@ -82,6 +82,9 @@ def test_shipped_calibration_is_recorded_and_better_on_the_test_set():
     assert (WEIGHTS_DIR / f"{DEFAULT_WEIGHTS.name.replace('.weights.h5', '')}_reliability.png").is_file()
     assert garment.stats_path(DEFAULT_WEIGHTS).is_file()
     assert set(meta["garment_check"]["paths"]) == set(garment.KINDS)
+    # drawings are judged by what the network makes of them, never by their shape alone: the shape tells
+    # a program's redrawn icon from a person's doodle, not a garment from a cat
+    assert all("shape" not in c["feature"] for c in meta["garment_check"]["paths"]["drawing"].values())
 
 
 # --- the garment check on inputs made here ---

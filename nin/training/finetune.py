@@ -347,7 +347,9 @@ def ship(args, net, state, test, world, cache_path, n_train):
                                        "icons": list(sources.VAL_ICON_SETS), "fashion-mnist": "nin.core.data's 5,000"},
                   "shares": {"photos": args.photos, "icons": args.icon_share, "outliers": args.outliers},
                   "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
-                  "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))},
+                  "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
+                                if g not in synthetic.GROUPS},
+                  "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }

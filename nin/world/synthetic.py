@@ -17,6 +17,7 @@ from nin.world.cache import CACHE_DIR, ROOT
 
 SYNTHETIC = 1500  # noise and texture images, "none of the ten" as photos
 SIDE = 400  # the Draw tab's canvas
+GROUPS = ("synthetic", "scribbles")  # the "group" of the images made here (icon sets are the other groups)
 # how often each shape is drawn: mostly the plain ones people build things from
 SHAPES = {"ellipse": 3, "rectangle": 2, "triangle": 2, "polygon": 1, "line": 3, "arc": 2, "zigzag": 0.7, "spiral": 0.3}
 
