@@ -181,6 +181,8 @@ def parser():
                    help="development folder measured each epoch, never trained on (skipped if absent)")
     p.add_argument("--init", default=str(weights.DEFAULT_WEIGHTS), help="the weights to fine-tune")
     p.add_argument("--proxy", action="store_true", help="the fast loop: 112 px, 2 epochs of 120 steps, no file shipped")
+    p.add_argument("--measure-only", action="store_true",
+                   help="print the --init file's table on this cache's validation and development sets, train nothing")
     p.add_argument("--image-size", type=int, default=224)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--steps", type=int, default=250, help="batches per epoch")
@@ -280,6 +282,8 @@ def main(argv=None):
         before = measure(nin_model.with_resize(net, image_size=args.image_size), sets)
         print(f"before fine-tuning ({args.image_size} px):\n{table(before)}", flush=True)
         state["before"] = _plain(before)
+        if args.measure_only:  # e.g. the shipped file on a new cache, to compare a new run with
+            return state
     train_model.fit(batches, initial_epoch=state["epochs_done"], epochs=args.epochs, verbose=args.verbose,
                     callbacks=[Report(net, args.image_size, sets, batches, state),
                                train.Checkpoint(ckpt, net, optimizer, state)])
