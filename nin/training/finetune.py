@@ -288,6 +288,8 @@ def main(argv=None):
                     callbacks=[Report(net, args.image_size, sets, batches, state),
                                train.Checkpoint(ckpt, net, optimizer, state)])
     state["train_seconds"] += time.perf_counter() - t0
+    # a resumed run clocks only its own part; each epoch's own clock (in the checkpoint) covers them all
+    state["train_seconds"] = max(state["train_seconds"], float(sum(state["history"].get("epoch_s", []))))
     if args.proxy:
         print(f"proxy run done in {state['train_seconds'] / 60:.1f} min of training; no weights written")
         return state

@@ -85,7 +85,7 @@ def scribbled_thing(rng):
     canvas = np.zeros((SIDE, SIDE), np.uint8)
     width = int(rng.integers(4, 9))
     pts, closed = _shape(rng, (SIDE / 2, SIDE / 2), rng.uniform(120, 220))
-    for k in range(int(rng.integers(1, 5))):
+    for _ in range(int(rng.integers(1, 5))):
         cv2.polylines(canvas, [np.round(pts).astype(np.int32).reshape(-1, 1, 2)], bool(closed), 255, width, cv2.LINE_AA)
         ys, xs = np.nonzero(canvas)
         anchor = np.array([xs, ys])[:, rng.integers(len(xs))].astype(float)
