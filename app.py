@@ -173,13 +173,12 @@ def settings_row(models):
 # Raw inputs (preprocess=False): our pipeline decodes every file, so bad files get a clear message.
 COMMON = dict(preprocess=False, concurrency_limit=16, concurrency_id="predict")
 PAGE = dict(api_visibility="private", **COMMON)  # the page's own events: not part of the API
-LIVE = dict(trigger_mode="always_last", show_progress="hidden", **PAGE)
+QUIET = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+LIVE = dict(QUIET, **COMMON)
 # The live drawing's answer skips the queue: one HTTP request instead of joining the queue and reading
 # its stream, 130 ms sooner on the page (docs/speed.md). Its work is a few ms and shares the network's
 # batcher and lock with the queued events, so the queue's concurrency limit has nothing to guard here.
-LIVE_DIRECT = dict(trigger_mode="always_last", show_progress="hidden", preprocess=False, api_visibility="private",
-                   queue=False)
-QUIET = dict(api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+LIVE_DIRECT = dict(QUIET, preprocess=False, queue=False)
 
 
 def wire_api(models, draw, upload, arch, weights, top_k):

@@ -215,12 +215,11 @@ def load_data(args):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
-    if args.synthetic:  # noise and textures: photos of nothing (issue 33)
-        extra = synthetic.synthetic_outliers(args.cache_dir, args.synthetic)
-        world = {k: np.concatenate([world[k], extra[k]]) for k in world}
-    if args.scribbles:  # scribbled things: drawings of nothing in particular
-        extra = synthetic.scribbled_outliers(args.cache_dir, args.scribbles)
-        world = {k: np.concatenate([world[k], extra[k]]) for k in world}
+    # outliers made here: noise and textures (photos of nothing), scribbled things (drawings of nothing)
+    for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers)):
+        if n:
+            extra = make(args.cache_dir, n)
+            world = {k: np.concatenate([world[k], extra[k]]) for k in world}
     if args.limit:
         x_train, y_train, x_val, y_val = x_train[:args.limit], y_train[:args.limit], x_val[:args.limit], y_val[:args.limit]
         keep = np.random.default_rng(0).permutation(len(world["y"]))[:args.limit]
@@ -231,8 +230,8 @@ def load_data(args):
     for name, sel in (("photo validation", (val_world["kind"] == 0) & (val_world["y"] >= 0)),
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)),
                       # scribbles apart, so the outlier column stays comparable with runs made without them
-                      ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != "scribbles")),
-                      ("scribble validation", val_world["group"] == "scribbles")):
+                      ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != synthetic.SCRIBBLES)),
+                      ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
         if sel.any():
             sets[name] = (val_world["x"][sel], val_world["y"][sel].astype(int))
     if Path(args.dev).is_dir():

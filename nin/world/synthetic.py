@@ -9,15 +9,18 @@ pipeline once and are cached apart from nin/world/cache.py's.
 import hashlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from nin.pipeline.preprocess import STROKE_PX, PreprocessError, center_28, prepare_upload
 from nin.world.cache import CACHE_DIR, ROOT
+from nin.world.handdrawn import _warp
 
 
 SYNTHETIC = 1500  # noise and texture images, "none of the ten" as photos
 SIDE = 400  # the Draw tab's canvas
-GROUPS = ("synthetic", "scribbles")  # the "group" of the images made here (icon sets are the other groups)
+NOISE, SCRIBBLES = "synthetic", "scribbles"  # the "group" of the images made here (icon sets are the other groups)
+GROUPS = (NOISE, SCRIBBLES)
 # how often each shape is drawn: mostly the plain ones people build things from
 SHAPES = {"ellipse": 3, "rectangle": 2, "triangle": 2, "polygon": 1, "line": 3, "arc": 2, "zigzag": 0.7, "spiral": 0.3}
 
@@ -78,10 +81,6 @@ def _shape(rng, centre, size):
 def scribbled_thing(rng):
     """A drawing of no garment, in the form the Draw tab gives the network (28x28 float32 in [0, 1]):
     2-5 shapes, each stuck to the drawing so far (on its ink, inside it or beside it), drawn with a wobble."""
-    import cv2
-
-    from nin.world.handdrawn import _warp
-
     canvas = np.zeros((SIDE, SIDE), np.uint8)
     width = int(rng.integers(4, 9))
     pts, closed = _shape(rng, (SIDE / 2, SIDE / 2), rng.uniform(120, 220))
@@ -127,9 +126,9 @@ def _cached(name, make, n, seed, cache_dir, kind):
 def synthetic_outliers(cache_dir=CACHE_DIR, n=SYNTHETIC, seed=0):
     """{"x", "y" (-1), "kind" (0: photo), "group" ("synthetic"), "val"}: n noise and texture images through
     the app's pipeline (one in seven held out), cached apart from the rest."""
-    return _cached("synthetic", lambda rng: prepare_upload(synthetic_photo(rng)), n, seed, cache_dir, kind=0)
+    return _cached(NOISE, lambda rng: prepare_upload(synthetic_photo(rng)), n, seed, cache_dir, kind=0)
 
 
 def scribbled_outliers(cache_dir=CACHE_DIR, n=3000, seed=0):
     """The same for n scribbled things (kind 2: drawings), one in seven held out."""
-    return _cached("scribbles", scribbled_thing, n, seed, cache_dir, kind=2)
+    return _cached(SCRIBBLES, scribbled_thing, n, seed, cache_dir, kind=2)
