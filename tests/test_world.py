@@ -169,6 +169,32 @@ def test_scribbled_things_are_drawings_in_the_draw_tabs_form_and_none_of_the_ten
     assert np.array_equal(again["x"], made["x"])
 
 
+def test_garments_doodled_from_memory_are_labelled_drawings_in_the_draw_tabs_form_and_as_people_draw_them(tmp_path):
+    from nin.pipeline.imitations import SCRATCH_TEMPLATES
+    from nin.world import doodles
+
+    assert sorted(doodles.DOODLE_TEMPLATES) == list(range(10))
+    measured = [lines for ts in SCRATCH_TEMPLATES.values() for _, lines in ts]
+    assert not [t for ts in doodles.DOODLE_TEMPLATES.values() for _, lines in ts if lines in measured]  # kept apart
+    rng = np.random.default_rng(0)
+    made = [doodles.doodled_garment(rng) for _ in range(60)]
+    assert {y for _, y in made} == set(range(10))
+    for x, y in made:
+        assert x.shape == (28, 28) and x.dtype == np.float32 and 0.05 < (x > 0.5).mean() < 0.7
+
+    def width_over_height(label):
+        boxes = [np.nonzero(x > 0.5) for x, y in made if y == label]
+        return np.median([(np.ptp(xs) + 1) / (np.ptp(ys) + 1) for ys, xs in boxes])
+
+    # what Fashion-MNIST does not show: trousers as wide as tall, sweaters with their arms out, shoes as a flat L,
+    # flip-flops from above (taller than wide)
+    assert width_over_height(1) > 0.7 and width_over_height(2) > 1.1 and width_over_height(7) > 1.6
+    assert width_over_height(5) < 0.8
+    cached = doodles.doodled_garments(tmp_path, n=14)
+    assert cached["x"].shape == (14, 28, 28) and (cached["y"] >= 0).all() and (cached["kind"] == 2).all()
+    assert cached["val"].sum() == 2 and set(cached["group"]) == {"doodles"}
+
+
 def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_sources, tmp_path, monkeypatch, capsys):
     photos, root, tables = fixture_sources
     monkeypatch.setattr(sources, "TABLES", tables)
@@ -286,3 +312,23 @@ def test_a_drawn_tree_reads_as_no_garment_in_both_languages_with_the_world_weigh
     assert probs.max() < 0.5  # no class claims it: the softmax is flat, as the outliers taught
     assert demo.verdict_line(check, i18n.EN).startswith("This doesn't look like any of the ten garments")
     assert demo.verdict_line(check, i18n.ZH) == i18n.NOT_A_GARMENT[i18n.ZH] and "凉鞋" in i18n.NOT_A_GARMENT[i18n.ZH]
+
+
+def test_the_energy_loss_pushes_garments_under_m_in_and_outliers_over_m_out_and_leaves_the_rest_alone():
+    from nin.training.finetune import WorldLoss
+
+    garment = np.eye(10, dtype="float32")[[3]]
+    outlier = np.full((1, 10), 0.1, "float32")
+    y = np.concatenate([garment, garment, outlier, outlier])
+    flat, sure = np.zeros(10, "float32"), np.where(np.arange(10) == 3, 9.0, 0.0).astype("float32")
+    logits = np.stack([flat, sure, flat, sure + 5])  # energies: -2.30, -9.00, -2.30, -14.0
+    loss = WorldLoss("energy", m_in=-7.0, m_out=-3.0, energy_weight=0.1)
+    got = np.asarray(loss.call(y, logits))
+    ce = np.asarray(WorldLoss("uniform").call(y, logits))
+    energy = -np.log(np.exp(logits).sum(1))
+    assert energy[1] < -7 < energy[0] and energy[3] < -3 < energy[2]
+    # a doubtful garment: its cross-entropy plus the hinge on how far its energy sits over m_in
+    assert np.isclose(got[0], ce[0] + 0.1 * (energy[0] + 7) ** 2, atol=1e-4)
+    assert np.isclose(got[1], ce[1], atol=1e-4)  # a sure garment: cross-entropy only
+    assert np.isclose(got[2], 0.0, atol=1e-5)  # an outlier with a flat, low output: nothing to learn
+    assert np.isclose(got[3], 0.1 * (-3 - energy[3]) ** 2, atol=1e-3)  # a confident outlier: pushed up, no CE

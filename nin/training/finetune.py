@@ -32,10 +32,40 @@ from nin.measure import evaluate
 from nin.training import train
 from nin.measure.evaluate import auroc  # noqa: E402
 from nin.serve.calibration import softmax  # noqa: E402
+from nin.serve import garment  # noqa: E402
 from nin.core.data import CLASS_NAMES  # noqa: E402
-from nin.world import cache, icons, sources, synthetic  # noqa: E402
+from nin.world import cache, doodles, icons, sources, synthetic  # noqa: E402
 
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
+
+
+OUTLIER_LOSSES = ("uniform", "energy")
+
+
+class WorldLoss(keras.losses.Loss):
+    """Cross-entropy with label smoothing on garments. On outliers (their target row is uniform), either
+    "uniform": Outlier Exposure's cross-entropy to the uniform softmax (Hendrycks et al. 2019), or
+    "energy": the energy hinge of Liu et al. (NeurIPS 2020), energy E = -logsumexp(logits):
+    garments are pushed under m_in, outliers over m_out, each by a squared hinge weighted `energy_weight`.
+    Cross-entropy cannot see a shift of all ten logits; the energy loss gives that shift a meaning
+    (how much the image is a garment at all) without flattening the softmax of a doubtful garment."""
+
+    def __init__(self, mode="uniform", m_in=-7.0, m_out=-3.0, energy_weight=0.1, label_smoothing=0.1, **kw):
+        super().__init__(**kw)
+        self.mode, self.m_in, self.m_out, self.energy_weight = mode, m_in, m_out, energy_weight
+        self.ce = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing,
+                                                       reduction=None)
+
+    def call(self, y_true, y_pred):
+        ops = keras.ops
+        y_pred = ops.cast(y_pred, "float32")
+        ce = self.ce(y_true, y_pred)
+        if self.mode == "uniform":
+            return ce
+        outlier = ops.cast(ops.max(y_true, axis=-1) < 0.5, "float32")
+        energy = -ops.logsumexp(y_pred, axis=-1)
+        hinge = (1 - outlier) * ops.square(ops.relu(energy - self.m_in)) + outlier * ops.square(ops.relu(self.m_out - energy))
+        return (1 - outlier) * ce + self.energy_weight * hinge
 
 
 class MixedBatches(keras.utils.PyDataset):
@@ -46,7 +76,9 @@ class MixedBatches(keras.utils.PyDataset):
         super().__init__()
         self.fm_x, self.fm_y, self.world, self.steps, self.batch_size, self.args = fm_x, fm_y, world, steps, batch_size, args
         y, kind = world["y"], world["kind"]
-        self.pools = {"photos": np.flatnonzero((y >= 0) & (kind == 0)), "icons": np.flatnonzero((y >= 0) & (kind > 0)),
+        doodled = world["group"] == synthetic.DOODLES
+        self.pools = {"photos": np.flatnonzero((y >= 0) & (kind == 0)),
+                      "icons": np.flatnonzero((y >= 0) & (kind > 0) & ~doodled), "doodles": np.flatnonzero(doodled),
                       "outliers": np.flatnonzero(y < 0)}
         self.shares = {k: v for k, v in shares.items() if len(self.pools[k])}
         # balance the classes inside each garment pool: p(image) ~ 1 / (its class's count)
@@ -78,8 +110,9 @@ class MixedBatches(keras.utils.PyDataset):
         x = np.concatenate([fm, wx])
         labels = np.concatenate([self.fm_y[j], self.world["y"][idx]]).astype(int)
         target = np.where(labels[:, None] >= 0, np.eye(10, dtype="float32")[np.maximum(labels, 0)], 0.1)
-        weight = np.where(labels >= 0, 1.0, self.args.oe_weight).astype("float32")
-        return x[..., None], target.astype("float32"), weight
+        # Outlier Exposure weighs its uniform-target loss; the energy loss carries its own weight
+        weight = np.where(labels >= 0, 1.0, self.args.oe_weight if self.args.outlier_loss == "uniform" else 1.0)
+        return x[..., None], target.astype("float32"), weight.astype("float32")
 
 
 def dev_images(folder):
@@ -116,26 +149,28 @@ def dev_images(folder):
 
 
 def measure(model, sets):
-    """{set: {n, top1, top3, msp}} for labelled sets; outlier sets get the share flagged and the AUROC
-    of max-softmax (garment photos + doodles of the dev set against them)."""
-    rows, in_msp = {}, []
+    """{set: {n, top1, top3}} for labelled sets; outlier sets get the AUROC of max-softmax and of the
+    energy (logsumexp of the logits) with the dev set's garment photos + doodles against them."""
+    rows, in_scores = {}, []
     for name, (x, y) in sets.items():
-        probs = softmax(evaluate.predict_logits(model, (np.asarray(x) * 255).astype(np.uint8) if x.dtype != np.uint8 else x,
-                                                progress=False))
-        msp = probs.max(1)
+        logits = evaluate.predict_logits(model, (np.asarray(x) * 255).astype(np.uint8) if x.dtype != np.uint8 else x,
+                                         progress=False)
+        probs = softmax(logits)
+        scores = np.stack([probs.max(1), garment.LOGIT_SCORES["energy"](logits)], 1)
         if (y >= 0).all():
             m = evaluate.metrics(probs, y)
             present = {CLASS_NAMES[c] for c in np.unique(y)}
             rows[name] = {"n": len(y), "top1": m["accuracy"], "top3": m["top3"],
                           "per_class": {c: a for c, a in m["per_class"].items() if c in present}}
             if name.startswith("dev"):
-                in_msp.append(msp)
+                in_scores.append(scores)
         else:
-            rows[name] = {"n": len(y), "msp": msp}
+            rows[name] = {"n": len(y), "scores": scores}
+    pos = np.concatenate(in_scores) if in_scores else np.zeros((0, 2))
     for name, r in rows.items():
-        if "msp" in r:
-            pos = np.concatenate(in_msp) if in_msp else np.zeros(0)
-            r["auroc_msp"] = auroc(pos, r.pop("msp"))
+        if "scores" in r:
+            neg = r.pop("scores")
+            r["auroc_msp"], r["auroc_energy"] = auroc(pos[:, 0], neg[:, 0]), auroc(pos[:, 1], neg[:, 1])
     return rows
 
 
@@ -147,7 +182,8 @@ def table(rows):
             lines.append(f"{name:<26}{r['n']:>6}{r['top1']:>8.3f}{r['top3']:>8.3f}   "
                          + ", ".join(f"{c} {a:.2f}" for c, a in worst))
         else:
-            lines.append(f"{name:<26}{r['n']:>6}{'':>8}{'':>8}   max-softmax AUROC {r['auroc_msp']:.3f}")
+            lines.append(f"{name:<26}{r['n']:>6}{'':>8}{'':>8}   max-softmax AUROC {r['auroc_msp']:.3f}, "
+                         f"energy {r['auroc_energy']:.3f}")
     return "\n".join(lines)
 
 
@@ -193,9 +229,17 @@ def parser():
     p.add_argument("--outliers", type=float, default=DEFAULT_SHARES["outliers"], help="share of each batch: none of the ten")
     p.add_argument("--scribbles", type=int, default=0,
                    help="this many scribbled things (random shapes stuck together, nin/world/synthetic.py) as outlier drawings")
+    p.add_argument("--doodles", type=int, default=0,
+                   help="this many garments doodled from memory (nin/world/doodles.py) as training drawings")
+    p.add_argument("--doodle-share", type=float, default=0.0, help="share of each batch: garments doodled from memory")
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
+    p.add_argument("--outlier-loss", choices=OUTLIER_LOSSES, default="uniform",
+                   help="uniform: Outlier Exposure; energy: the energy hinge of Liu et al. 2020 (see WorldLoss)")
+    p.add_argument("--m-in", type=float, default=-7.0, help="energy loss: garments' energy is pushed under this")
+    p.add_argument("--m-out", type=float, default=-3.0, help="energy loss: outliers' energy is pushed over this")
+    p.add_argument("--energy-weight", type=float, default=0.1, help="energy loss: weight of the hinges (the paper's 0.1)")
     p.add_argument("--drawings", type=float, default=0.15, help="share of Fashion-MNIST images drawn (nin.training.train)")
     p.add_argument("--uploads", type=float, default=0.15, help="share of Fashion-MNIST images as uploads (nin.training.train)")
     p.add_argument("--limit", type=int, help="smoke runs: Fashion-MNIST images and world images at most")
@@ -215,8 +259,9 @@ def load_data(args):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
-    # outliers made here: noise and textures (photos of nothing), scribbled things (drawings of nothing)
-    for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers)):
+    # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
+    for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
+                    (args.doodles, doodles.doodled_garments)):
         if n:
             extra = make(args.cache_dir, n)
             world = {k: np.concatenate([world[k], extra[k]]) for k in world}
@@ -228,7 +273,9 @@ def load_data(args):
     val_world = {k: v[world["val"]] for k, v in world.items()}
     sets = {"fashion-mnist validation": (x_val, y_val)}
     for name, sel in (("photo validation", (val_world["kind"] == 0) & (val_world["y"] >= 0)),
-                      ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)),
+                      ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)
+                       & (val_world["group"] != synthetic.DOODLES)),
+                      ("doodle validation", val_world["group"] == synthetic.DOODLES),
                       # scribbles apart, so the outlier column stays comparable with runs made without them
                       ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != synthetic.SCRIBBLES)),
                       ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
@@ -264,8 +311,8 @@ def main(argv=None):
     warmup = max(1, steps // 20)
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=args.lr, warmup_steps=warmup)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=5e-4)
-    loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
-    shares = dict(photos=args.photos, icons=args.icon_share, outliers=args.outliers)
+    loss = WorldLoss(args.outlier_loss, args.m_in, args.m_out, args.energy_weight)
+    shares = dict(photos=args.photos, icons=args.icon_share, doodles=args.doodle_share, outliers=args.outliers)
     run = json.loads(json.dumps({k: v for k, v in vars(args).items() if k not in ("resume", "verbose", "checkpoint_dir")}))
     ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else train.default_checkpoint_dir(args.name)
     state = {"run": run, "epochs_done": 0, "history": {}, "train_seconds": 0.0, "tables": []}
@@ -350,11 +397,15 @@ def ship(args, net, state, test, world, cache_path, n_train):
         "world": {"cache": cache_path.name, "images": world_counts(world), "held_out": int(world["val"].sum()),
                   "validation_split": {"photos": f"senders whose sha1 falls in the first {sources.VAL_SHARE:.0%}",
                                        "icons": list(sources.VAL_ICON_SETS), "fashion-mnist": "nin.core.data's 5,000"},
-                  "shares": {"photos": args.photos, "icons": args.icon_share, "outliers": args.outliers},
-                  "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
+                  "shares": {"photos": args.photos, "icons": args.icon_share, "doodles": args.doodle_share,
+                             "outliers": args.outliers},
+                  "oe_weight": args.oe_weight, "outlier_loss": args.outlier_loss,
+                  **({"energy_margins": [args.m_in, args.m_out], "energy_weight": args.energy_weight}
+                     if args.outlier_loss == "energy" else {}), "before": state.get("before"), "tables": state.get("tables"),
                   "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
                                 if g not in synthetic.GROUPS},
-                  "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles},
+                  "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
+                                "garments doodled from memory (drawings)": args.doodles},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }

@@ -19,8 +19,9 @@ from nin.world.handdrawn import _warp
 
 SYNTHETIC = 1500  # noise and texture images, "none of the ten" as photos
 SIDE = 400  # the Draw tab's canvas
-NOISE, SCRIBBLES = "synthetic", "scribbles"  # the "group" of the images made here (icon sets are the other groups)
-GROUPS = (NOISE, SCRIBBLES)
+# the "group" of the images made here (icon sets are the other groups); doodles: nin/world/doodles.py
+NOISE, SCRIBBLES, DOODLES = "synthetic", "scribbles", "doodles"
+GROUPS = (NOISE, SCRIBBLES, DOODLES)
 # how often each shape is drawn: mostly the plain ones people build things from
 SHAPES = {"ellipse": 3, "rectangle": 2, "triangle": 2, "polygon": 1, "line": 3, "arc": 2, "zigzag": 0.7, "spiral": 0.3}
 
@@ -101,22 +102,28 @@ def scribbled_thing(rng):
     return center_28(strokes.astype(np.float32), stroke_px=STROKE_PX)
 
 
-def _cached(name, make, n, seed, cache_dir, kind):
-    """n images from make(rng) (a 28x28 float in [0, 1], or PreprocessError), cached by this code and the pipeline's."""
+CODE = ("nin/pipeline/preprocess.py", "nin/world/synthetic.py", "nin/world/handdrawn.py")
+
+
+def cached(name, make, n, seed, cache_dir, kind, code=CODE):
+    """n images from make(rng) -> (28x28 float in [0, 1], class or -1), or PreprocessError, cached by the
+    code that makes them; one in seven held out for validation."""
     h = hashlib.sha256()
-    for f in ("nin/pipeline/preprocess.py", "nin/world/synthetic.py", "nin/world/handdrawn.py"):
+    for f in code:
         h.update((ROOT / f).read_bytes())
     path = Path(cache_dir) / f"{name}-{h.hexdigest()[:16]}-{n}-{seed}.npz"
     if path.is_file():
         with np.load(path) as f:
             return {k: f[k] for k in f.files}
-    rng, xs = np.random.default_rng(seed), []
+    rng, xs, ys = np.random.default_rng(seed), [], []
     while len(xs) < n:
         try:
-            xs.append(np.round(np.clip(make(rng), 0, 1) * 255).astype(np.uint8))
+            x, y = make(rng)
         except PreprocessError:
-            pass
-    arrays = {"x": np.stack(xs), "y": -np.ones(n, np.int8), "kind": np.full(n, kind, np.int8),
+            continue
+        xs.append(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
+        ys.append(y)
+    arrays = {"x": np.stack(xs), "y": np.array(ys, np.int8), "kind": np.full(n, kind, np.int8),
               "group": np.array([name] * n), "val": np.arange(n) % 7 == 0}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
@@ -126,9 +133,9 @@ def _cached(name, make, n, seed, cache_dir, kind):
 def synthetic_outliers(cache_dir=CACHE_DIR, n=SYNTHETIC, seed=0):
     """{"x", "y" (-1), "kind" (0: photo), "group" ("synthetic"), "val"}: n noise and texture images through
     the app's pipeline (one in seven held out), cached apart from the rest."""
-    return _cached(NOISE, lambda rng: prepare_upload(synthetic_photo(rng)), n, seed, cache_dir, kind=0)
+    return cached(NOISE, lambda rng: (prepare_upload(synthetic_photo(rng)), -1), n, seed, cache_dir, kind=0)
 
 
 def scribbled_outliers(cache_dir=CACHE_DIR, n=3000, seed=0):
     """The same for n scribbled things (kind 2: drawings), one in seven held out."""
-    return _cached(SCRIBBLES, scribbled_thing, n, seed, cache_dir, kind=2)
+    return cached(SCRIBBLES, lambda rng: (scribbled_thing(rng), -1), n, seed, cache_dir, kind=2)
