@@ -312,23 +312,3 @@ def test_a_drawn_tree_reads_as_no_garment_in_both_languages_with_the_world_weigh
     assert probs.max() < 0.5  # no class claims it: the softmax is flat, as the outliers taught
     assert demo.verdict_line(check, i18n.EN).startswith("This doesn't look like any of the ten garments")
     assert demo.verdict_line(check, i18n.ZH) == i18n.NOT_A_GARMENT[i18n.ZH] and "凉鞋" in i18n.NOT_A_GARMENT[i18n.ZH]
-
-
-def test_the_energy_loss_pushes_garments_under_m_in_and_outliers_over_m_out_and_leaves_the_rest_alone():
-    from nin.training.finetune import WorldLoss
-
-    garment = np.eye(10, dtype="float32")[[3]]
-    outlier = np.full((1, 10), 0.1, "float32")
-    y = np.concatenate([garment, garment, outlier, outlier])
-    flat, sure = np.zeros(10, "float32"), np.where(np.arange(10) == 3, 9.0, 0.0).astype("float32")
-    logits = np.stack([flat, sure, flat, sure + 5])  # energies: -2.30, -9.00, -2.30, -14.0
-    loss = WorldLoss("energy", m_in=-7.0, m_out=-3.0, energy_weight=0.1)
-    got = np.asarray(loss.call(y, logits))
-    ce = np.asarray(WorldLoss("uniform").call(y, logits))
-    energy = -np.log(np.exp(logits).sum(1))
-    assert energy[1] < -7 < energy[0] and energy[3] < -3 < energy[2]
-    # a doubtful garment: its cross-entropy plus the hinge on how far its energy sits over m_in
-    assert np.isclose(got[0], ce[0] + 0.1 * (energy[0] + 7) ** 2, atol=1e-4)
-    assert np.isclose(got[1], ce[1], atol=1e-4)  # a sure garment: cross-entropy only
-    assert np.isclose(got[2], 0.0, atol=1e-5)  # an outlier with a flat, low output: nothing to learn
-    assert np.isclose(got[3], 0.1 * (-3 - energy[3]) ** 2, atol=1e-3)  # a confident outlier: pushed up, no CE

@@ -215,8 +215,13 @@ def world_lines(meta):
               "| kind | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     lines += [f"| {kind} | " + " | ".join(str(c.get(n, 0)) for n in names) + " |" for kind, c in counts.items()]
     shares = world.get("shares") or {}
+    made = {k: v for k, v in (world.get("made_here") or {}).items() if v}
+    if made:
+        lines += ["", "Made here (nin/world/synthetic.py, nin/world/doodles.py), through the app's pipeline: "
+                  + ", ".join(f"{v:,} {k}" for k, v in made.items()) + "."]
+    doodled = f"garments doodled from memory {shares['doodles']:.0%}, " if shares.get("doodles") else ""
     lines += ["", f"Each batch: photos {shares.get('photos', 0):.0%}, garment icons {shares.get('icons', 0):.0%}, "
-              f"\"none of the ten\" {shares.get('outliers', 0):.0%} (Outlier Exposure, uniform target, weight "
+              f"{doodled}\"none of the ten\" {shares.get('outliers', 0):.0%} (Outlier Exposure, uniform target, weight "
               f"{world.get('oe_weight')}), the rest Fashion-MNIST.", ""]
     before, after = world.get("before") or {}, (world.get("tables") or [{}])[-1]
     if before and after:

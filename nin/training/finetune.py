@@ -39,35 +39,6 @@ from nin.world import cache, doodles, icons, sources, synthetic  # noqa: E402
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
 
 
-OUTLIER_LOSSES = ("uniform", "energy")
-
-
-class WorldLoss(keras.losses.Loss):
-    """Cross-entropy with label smoothing on garments. On outliers (their target row is uniform), either
-    "uniform": Outlier Exposure's cross-entropy to the uniform softmax (Hendrycks et al. 2019), or
-    "energy": the energy hinge of Liu et al. (NeurIPS 2020), energy E = -logsumexp(logits):
-    garments are pushed under m_in, outliers over m_out, each by a squared hinge weighted `energy_weight`.
-    Cross-entropy cannot see a shift of all ten logits; the energy loss gives that shift a meaning
-    (how much the image is a garment at all) without flattening the softmax of a doubtful garment."""
-
-    def __init__(self, mode="uniform", m_in=-7.0, m_out=-3.0, energy_weight=0.1, label_smoothing=0.1, **kw):
-        super().__init__(**kw)
-        self.mode, self.m_in, self.m_out, self.energy_weight = mode, m_in, m_out, energy_weight
-        self.ce = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing,
-                                                       reduction=None)
-
-    def call(self, y_true, y_pred):
-        ops = keras.ops
-        y_pred = ops.cast(y_pred, "float32")
-        ce = self.ce(y_true, y_pred)
-        if self.mode == "uniform":
-            return ce
-        outlier = ops.cast(ops.max(y_true, axis=-1) < 0.5, "float32")
-        energy = -ops.logsumexp(y_pred, axis=-1)
-        hinge = (1 - outlier) * ops.square(ops.relu(energy - self.m_in)) + outlier * ops.square(ops.relu(self.m_out - energy))
-        return (1 - outlier) * ce + self.energy_weight * hinge
-
-
 class MixedBatches(keras.utils.PyDataset):
     """Each batch: Fashion-MNIST (nin.training.train's augmentation) + world images, one-hot targets, and
     sample weights (--oe-weight on outliers, whose target is uniform)."""
@@ -110,8 +81,7 @@ class MixedBatches(keras.utils.PyDataset):
         x = np.concatenate([fm, wx])
         labels = np.concatenate([self.fm_y[j], self.world["y"][idx]]).astype(int)
         target = np.where(labels[:, None] >= 0, np.eye(10, dtype="float32")[np.maximum(labels, 0)], 0.1)
-        # Outlier Exposure weighs its uniform-target loss; the energy loss carries its own weight
-        weight = np.where(labels >= 0, 1.0, self.args.oe_weight if self.args.outlier_loss == "uniform" else 1.0)
+        weight = np.where(labels >= 0, 1.0, self.args.oe_weight)
         return x[..., None], target.astype("float32"), weight.astype("float32")
 
 
@@ -235,11 +205,6 @@ def parser():
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
-    p.add_argument("--outlier-loss", choices=OUTLIER_LOSSES, default="uniform",
-                   help="uniform: Outlier Exposure; energy: the energy hinge of Liu et al. 2020 (see WorldLoss)")
-    p.add_argument("--m-in", type=float, default=-7.0, help="energy loss: garments' energy is pushed under this")
-    p.add_argument("--m-out", type=float, default=-3.0, help="energy loss: outliers' energy is pushed over this")
-    p.add_argument("--energy-weight", type=float, default=0.1, help="energy loss: weight of the hinges (the paper's 0.1)")
     p.add_argument("--drawings", type=float, default=0.15, help="share of Fashion-MNIST images drawn (nin.training.train)")
     p.add_argument("--uploads", type=float, default=0.15, help="share of Fashion-MNIST images as uploads (nin.training.train)")
     p.add_argument("--limit", type=int, help="smoke runs: Fashion-MNIST images and world images at most")
@@ -287,13 +252,13 @@ def load_data(args):
 
 
 def world_counts(world):
-    """How many images of each kind and class went in (for the model card)."""
+    """How many images of each kind and class went in (for the model card); images made here by their group."""
     names = ["outlier"] + list(data.CLASS_NAMES)
-    out = {}
-    for k, kind in enumerate(cache.KINDS):
-        sel = world["kind"] == k
-        out[kind] = {names[c + 1]: int(((world["y"] == c) & sel).sum()) for c in range(-1, 10) if ((world["y"] == c) & sel).any()}
-    return out
+    made = np.isin(world["group"], synthetic.GROUPS)
+    rows = [(kind, (world["kind"] == k) & ~made) for k, kind in enumerate(cache.KINDS)]
+    rows += [(f"made here: {g}", world["group"] == g) for g in synthetic.GROUPS if (world["group"] == g).any()]
+    return {kind: {names[c + 1]: int(((world["y"] == c) & sel).sum()) for c in range(-1, 10) if ((world["y"] == c) & sel).any()}
+            for kind, sel in rows}
 
 
 def main(argv=None):
@@ -311,7 +276,7 @@ def main(argv=None):
     warmup = max(1, steps // 20)
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=args.lr, warmup_steps=warmup)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=5e-4)
-    loss = WorldLoss(args.outlier_loss, args.m_in, args.m_out, args.energy_weight)
+    loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
     shares = dict(photos=args.photos, icons=args.icon_share, doodles=args.doodle_share, outliers=args.outliers)
     run = json.loads(json.dumps({k: v for k, v in vars(args).items() if k not in ("resume", "verbose", "checkpoint_dir")}))
     ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else train.default_checkpoint_dir(args.name)
@@ -399,9 +364,7 @@ def ship(args, net, state, test, world, cache_path, n_train):
                                        "icons": list(sources.VAL_ICON_SETS), "fashion-mnist": "nin.core.data's 5,000"},
                   "shares": {"photos": args.photos, "icons": args.icon_share, "doodles": args.doodle_share,
                              "outliers": args.outliers},
-                  "oe_weight": args.oe_weight, "outlier_loss": args.outlier_loss,
-                  **({"energy_margins": [args.m_in, args.m_out], "energy_weight": args.energy_weight}
-                     if args.outlier_loss == "energy" else {}), "before": state.get("before"), "tables": state.get("tables"),
+                  "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
                   "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
                                 if g not in synthetic.GROUPS},
                   "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
