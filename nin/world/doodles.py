@@ -10,12 +10,14 @@ SCRATCH_TEMPLATES; those stay a measurement of drawings from memory (nin.measure
 them is repeated here. imitations.as_scratch_drawing draws a template with a hand's wobble, size, slant
 and pen, and the Draw tab's own step (prepare_sketch) makes the 28x28.
 """
+from pathlib import Path
+
 import numpy as np
 
 from nin.pipeline.imitations import as_scratch_drawing
-from nin.pipeline.preprocess import prepare_sketch
+from nin.pipeline.preprocess import PreprocessError, prepare_sketch
 from nin.world.cache import CACHE_DIR
-from nin.world.synthetic import DOODLES, cached
+from nin.world.synthetic import DOODLES, ICON_DOODLES, cached
 
 def _closed(*pts):
     return list(pts) + [pts[0]]
@@ -97,3 +99,55 @@ def doodled_garments(cache_dir=CACHE_DIR, n=6000, seed=0):
     memory through the Draw tab's pipeline, one in seven held out, cached apart from the rest."""
     return cached(DOODLES, doodled_garment, n, seed, cache_dir, kind=2,
                   code=("nin/pipeline/preprocess.py", "nin/pipeline/imitations.py", "nin/world/doodles.py"))
+
+
+def outline_doodle(x28, label, rng):
+    """An icon's silhouette (its upload through the pipeline, 28x28 uint8) doodled from memory: its outline and
+    large holes, cut down to a few corners and drawn by the same hand as the garment templates. Things and
+    garments alike, so the hand says nothing about the class."""
+    import cv2
+
+    mask = cv2.resize((x28 > 25).astype(np.float32), (112, 112), interpolation=cv2.INTER_LINEAR) > 0.5
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    contours = sorted(contours, key=cv2.contourArea, reverse=True)[:3]
+    contours = [c for c in contours if cv2.contourArea(c) > 0.03 * mask.sum()]
+    if not contours:
+        raise PreprocessError("nothing to draw")
+    eps = rng.uniform(0.01, 0.035)
+    polys = [cv2.approxPolyDP(c, eps * cv2.arcLength(c, True), True)[:, 0, :].astype(float) for c in contours]
+    pts = np.concatenate(polys)
+    lo, size = pts.min(0), np.maximum(np.ptp(pts, 0), 1.0)
+    lines = [_closed(*[tuple(p) for p in (q - lo) / size]) for q in polys if len(q) >= 3]
+    if not lines:
+        raise PreprocessError("nothing to draw")
+    layer = as_scratch_drawing(label, rng, templates=[(size[0] / size[1], lines)])
+    return prepare_sketch({"background": None, "layers": [layer], "composite": None})
+
+
+def icon_doodles(world, world_cache, cache_dir=CACHE_DIR, seed=0):
+    """Every icon upload of the world arrays (nin/world/cache.py) doodled once by outline_doodle, cached beside
+    them: {"x", "y" (the icon's class or -1), "kind" (2), "group" ("icon doodles"), "val" (the icon's split)}."""
+    import hashlib
+
+    from nin.world.cache import ROOT
+
+    h = hashlib.sha256(Path(world_cache).name.encode())
+    for f in ("nin/pipeline/preprocess.py", "nin/pipeline/imitations.py", "nin/world/doodles.py"):
+        h.update((ROOT / f).read_bytes())
+    path = Path(cache_dir) / f"{ICON_DOODLES.replace(' ', '-')}-{h.hexdigest()[:16]}-{seed}.npz"
+    if path.is_file():
+        with np.load(path) as f:
+            return {k: f[k] for k in f.files}
+    rng, xs, keep = np.random.default_rng(seed), [], []
+    for i in np.flatnonzero(world["kind"] == 1):
+        try:
+            xs.append(np.round(np.clip(outline_doodle(world["x"][i], int(world["y"][i]), rng), 0, 1) * 255).astype(np.uint8))
+            keep.append(i)
+        except PreprocessError:
+            pass
+    keep = np.array(keep, int)
+    arrays = {"x": np.stack(xs), "y": world["y"][keep], "kind": np.full(len(keep), 2, np.int8),
+              "group": np.array([ICON_DOODLES] * len(keep)), "val": world["val"][keep]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return arrays
