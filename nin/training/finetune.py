@@ -81,8 +81,8 @@ class MixedBatches(keras.utils.PyDataset):
         x = np.concatenate([fm, wx])
         labels = np.concatenate([self.fm_y[j], self.world["y"][idx]]).astype(int)
         target = np.where(labels[:, None] >= 0, np.eye(10, dtype="float32")[np.maximum(labels, 0)], 0.1)
-        weight = np.where(labels >= 0, 1.0, self.args.oe_weight)
-        return x[..., None], target.astype("float32"), weight.astype("float32")
+        weight = np.where(labels >= 0, 1.0, self.args.oe_weight).astype("float32")
+        return x[..., None], target.astype("float32"), weight
 
 
 def dev_images(folder):
