@@ -195,6 +195,20 @@ def test_garments_doodled_from_memory_are_labelled_drawings_in_the_draw_tabs_for
     assert cached["val"].sum() == 2 and set(cached["group"]) == {"doodles"}
 
 
+def test_things_doodled_from_memory_are_none_of_the_ten_and_no_kind_the_development_set_measures(tmp_path):
+    from nin.world import doodles
+
+    development_kinds = {"apple", "bicycle", "butterfly", "car", "cat", "chair", "clock", "cup", "fish", "guitar",
+                         "house", "key", "sun", "tree", "umbrella"}  # shared/realworld/not-garments
+    assert len(doodles.THING_TEMPLATES) >= 15 and not development_kinds & set(doodles.THING_TEMPLATES)
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        x, y = doodles.doodled_thing(rng)
+        assert y == -1 and x.shape == (28, 28) and 0.03 < (x > 0.5).mean() < 0.7
+    made = doodles.doodled_things(tmp_path, n=14)
+    assert (made["y"] == -1).all() and set(made["group"]) == {"things"} and made["val"].sum() == 2
+
+
 def test_an_icons_outline_is_doodled_by_the_same_hand_and_keeps_its_class_and_split(tmp_path):
     from nin.world import doodles
 

@@ -202,6 +202,8 @@ def parser():
     p.add_argument("--doodles", type=int, default=0,
                    help="this many garments doodled from memory (nin/world/doodles.py) as training drawings")
     p.add_argument("--doodle-share", type=float, default=0.0, help="share of each batch: garments doodled from memory")
+    p.add_argument("--things", type=int, default=0,
+                   help="this many things doodled from memory (doodles.THING_TEMPLATES) as outlier drawings")
     p.add_argument("--icon-doodles", action="store_true",
                    help="every icon's outline doodled by the same hand (doodles.outline_doodle): garments and outliers")
     p.add_argument("--synthetic", type=int, default=0,
@@ -230,8 +232,9 @@ def load_data(args):
         extra = doodles.icon_doodles(world, cache_path, args.cache_dir)
         world = {k: np.concatenate([world[k], extra[k]]) for k in world}
     # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
+    # and things
     for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
-                    (args.doodles, doodles.doodled_garments)):
+                    (args.doodles, doodles.doodled_garments), (args.things, doodles.doodled_things)):
         if n:
             extra = make(args.cache_dir, n)
             world = {k: np.concatenate([world[k], extra[k]]) for k in world}
@@ -246,9 +249,10 @@ def load_data(args):
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)
                        & ~np.isin(val_world["group"], synthetic.GROUPS)),
                       ("doodle validation", val_world["group"] == synthetic.DOODLES),
-                      # scribbles and doodled icons apart, so the outlier column stays comparable with runs made without them
-                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (synthetic.SCRIBBLES,
-                                                                                                  synthetic.ICON_DOODLES))),
+                      # drawings made here apart, so the outlier column stays comparable with runs made without them
+                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (
+                          synthetic.SCRIBBLES, synthetic.ICON_DOODLES, synthetic.THINGS))),
+                      ("thing validation", val_world["group"] == synthetic.THINGS),
                       ("outlier doodle validation", (val_world["y"] < 0) & (val_world["group"] == synthetic.ICON_DOODLES)),
                       ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
         if sel.any():
@@ -376,6 +380,7 @@ def ship(args, net, state, test, world, cache_path, n_train):
                                 if g not in synthetic.GROUPS},
                   "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
                                 "garments doodled from memory (drawings)": args.doodles,
+                                "things doodled from memory (drawings)": args.things,
                                 "icons' outlines doodled (drawings)": int((world["group"] == synthetic.ICON_DOODLES).sum())},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
