@@ -195,40 +195,6 @@ def test_garments_doodled_from_memory_are_labelled_drawings_in_the_draw_tabs_for
     assert cached["val"].sum() == 2 and set(cached["group"]) == {"doodles"}
 
 
-def test_things_doodled_from_memory_are_none_of_the_ten_and_no_kind_the_development_set_measures(tmp_path):
-    from nin.world import doodles
-
-    development_kinds = {"apple", "bicycle", "butterfly", "car", "cat", "chair", "clock", "cup", "fish", "guitar",
-                         "house", "key", "sun", "tree", "umbrella"}  # shared/realworld/not-garments
-    assert len(doodles.THING_TEMPLATES) >= 15 and not development_kinds & set(doodles.THING_TEMPLATES)
-    rng = np.random.default_rng(0)
-    for _ in range(12):
-        x, y = doodles.doodled_thing(rng)
-        assert y == -1 and x.shape == (28, 28) and 0.03 < (x > 0.5).mean() < 0.7
-    made = doodles.doodled_things(tmp_path, n=14)
-    assert (made["y"] == -1).all() and set(made["group"]) == {"things"} and made["val"].sum() == 2
-
-
-def test_an_icons_outline_is_doodled_by_the_same_hand_and_keeps_its_class_and_split(tmp_path):
-    from nin.world import doodles
-
-    ring = np.zeros((28, 28), np.uint8)  # a ring-shaped icon upload: its outline and its hole are drawn
-    yy, xx = np.indices((28, 28))
-    r = np.hypot(yy - 13.5, xx - 13.5)
-    ring[(r < 12) & (r > 6)] = 255
-    drawn = doodles.outline_doodle(ring, -1, np.random.default_rng(0))
-    assert drawn.shape == (28, 28) and drawn.dtype == np.float32
-    strokes = drawn > 0.5
-    assert 0.05 < strokes.mean() < 0.6 and not strokes[13, 13]  # lines round the hole, not a filled disc
-    from scipy import ndimage
-    assert ndimage.label(~strokes)[1] >= 3  # outside, the ring's inside, the hole
-    world = {"x": np.stack([ring, ring, ring]), "y": np.array([-1, 8, 3], np.int8), "kind": np.array([1, 1, 2], np.int8),
-             "group": np.array(["a", "b", "b"]), "val": np.array([True, False, False])}
-    made = doodles.icon_doodles(world, tmp_path / "world-x.npz", tmp_path)
-    assert list(made["y"]) == [-1, 8] and list(made["val"]) == [True, False] and (made["kind"] == 2).all()
-    assert set(made["group"]) == {"icon doodles"}
-
-
 def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_sources, tmp_path, monkeypatch, capsys):
     photos, root, tables = fixture_sources
     monkeypatch.setattr(sources, "TABLES", tables)

@@ -47,7 +47,7 @@ class MixedBatches(keras.utils.PyDataset):
         super().__init__()
         self.fm_x, self.fm_y, self.world, self.steps, self.batch_size, self.args = fm_x, fm_y, world, steps, batch_size, args
         y, kind = world["y"], world["kind"]
-        doodled = np.isin(world["group"], (synthetic.DOODLES, synthetic.ICON_DOODLES)) & (y >= 0)
+        doodled = world["group"] == synthetic.DOODLES
         self.pools = {"photos": np.flatnonzero((y >= 0) & (kind == 0)),
                       "icons": np.flatnonzero((y >= 0) & (kind > 0) & ~doodled), "doodles": np.flatnonzero(doodled),
                       "outliers": np.flatnonzero(y < 0)}
@@ -202,10 +202,6 @@ def parser():
     p.add_argument("--doodles", type=int, default=0,
                    help="this many garments doodled from memory (nin/world/doodles.py) as training drawings")
     p.add_argument("--doodle-share", type=float, default=0.0, help="share of each batch: garments doodled from memory")
-    p.add_argument("--things", type=int, default=0,
-                   help="this many things doodled from memory (doodles.THING_TEMPLATES) as outlier drawings")
-    p.add_argument("--icon-doodles", action="store_true",
-                   help="every icon's outline doodled by the same hand (doodles.outline_doodle): garments and outliers")
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
@@ -228,13 +224,9 @@ def load_data(args):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
-    if args.icon_doodles:
-        extra = doodles.icon_doodles(world, cache_path, args.cache_dir)
-        world = {k: np.concatenate([world[k], extra[k]]) for k in world}
     # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
-    # and things
     for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
-                    (args.doodles, doodles.doodled_garments), (args.things, doodles.doodled_things)):
+                    (args.doodles, doodles.doodled_garments)):
         if n:
             extra = make(args.cache_dir, n)
             world = {k: np.concatenate([world[k], extra[k]]) for k in world}
@@ -249,11 +241,8 @@ def load_data(args):
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)
                        & ~np.isin(val_world["group"], synthetic.GROUPS)),
                       ("doodle validation", val_world["group"] == synthetic.DOODLES),
-                      # drawings made here apart, so the outlier column stays comparable with runs made without them
-                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (
-                          synthetic.SCRIBBLES, synthetic.ICON_DOODLES, synthetic.THINGS))),
-                      ("thing validation", val_world["group"] == synthetic.THINGS),
-                      ("outlier doodle validation", (val_world["y"] < 0) & (val_world["group"] == synthetic.ICON_DOODLES)),
+                      # scribbles apart, so the outlier column stays comparable with runs made without them
+                      ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != synthetic.SCRIBBLES)),
                       ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
         if sel.any():
             sets[name] = (val_world["x"][sel], val_world["y"][sel].astype(int))
@@ -379,9 +368,7 @@ def ship(args, net, state, test, world, cache_path, n_train):
                   "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
                                 if g not in synthetic.GROUPS},
                   "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
-                                "garments doodled from memory (drawings)": args.doodles,
-                                "things doodled from memory (drawings)": args.things,
-                                "icons' outlines doodled (drawings)": int((world["group"] == synthetic.ICON_DOODLES).sum())},
+                                "garments doodled from memory (drawings)": args.doodles},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }
