@@ -17,6 +17,7 @@ from nin.pipeline.preprocess import prepare_sketch
 from nin.world.cache import CACHE_DIR
 from nin.world.synthetic import DOODLES, cached
 
+
 def _closed(*pts):
     return list(pts) + [pts[0]]
 
