@@ -341,8 +341,19 @@ def card_text():
         "Intended use: a teaching demo of NiN and of class activation maps. Limits: 28×28 grey product",
         "shots of ten garment classes; anything else (people wearing clothes, several garments, other",
         "objects) still gets ten guesses. The garment check (docs/garment_score.md) says \"this doesn't look",
-        "like any of the ten garments\" for some of it: about a quarter of non-garment photos, few non-garment",
-        "doodles.", ""] + sections + shipped_section(shipped, serving))
+        "like any of the ten garments\" for some of it" + check_share() + ".", ""] + sections + shipped_section(shipped, serving))
+
+
+def check_share():
+    """How much of the non-garments the default file's check flagged, from its calibration metadata."""
+    from nin.core.weights import DEFAULT_WEIGHTS
+
+    measured = (read_metadata(DEFAULT_WEIGHTS).get("garment_check") or {}).get("measured") or {}
+    photos, doodles = measured.get("flagged_non_garment_photos"), measured.get("sets", {}).get("non-garment doodles")
+    if photos is None or doodles is None:
+        return ""
+    return (f": with the default weights, {photos:.0%} of the non-garment photos and {doodles['flagged']:.0%} of "
+            "the non-garment doodles it was measured on")
 
 
 def main(argv=None):
