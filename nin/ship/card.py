@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from nin.serve.garment import LOGIT_SCORES
-from nin.core.weights import WEIGHTS_DIR, available_weights, read_metadata, sha256
+from nin.core.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, available_weights, read_metadata, sha256
 
 SHIPPED = WEIGHTS_DIR / "shipped.json"
 OPTIMISER = {"modern": "AdamW", "d2l": "SGD", "world": "AdamW"}
@@ -346,8 +346,6 @@ def card_text():
 
 def check_share():
     """How much of the non-garments the default file's check flagged, from its calibration metadata."""
-    from nin.core.weights import DEFAULT_WEIGHTS
-
     measured = (read_metadata(DEFAULT_WEIGHTS).get("garment_check") or {}).get("measured") or {}
     photos, doodles = measured.get("flagged_non_garment_photos"), measured.get("sets", {}).get("non-garment doodles")
     if photos is None or doodles is None:

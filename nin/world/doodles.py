@@ -12,14 +12,10 @@ and pen, and the Draw tab's own step (prepare_sketch) makes the 28x28.
 """
 import numpy as np
 
-from nin.pipeline.imitations import as_scratch_drawing
+from nin.pipeline.imitations import _closed, as_scratch_drawing
 from nin.pipeline.preprocess import prepare_sketch
 from nin.world.cache import CACHE_DIR
 from nin.world.synthetic import DOODLES, cached
-
-
-def _closed(*pts):
-    return list(pts) + [pts[0]]
 
 
 def _oval(cx, cy, rx, ry, n=24, narrow=0.0):
@@ -88,9 +84,7 @@ DOODLE_TEMPLATES = {
 def doodled_garment(rng):
     """(28x28 float32 in [0, 1] through the Draw tab's pipeline, class): one garment doodled from memory."""
     label = int(rng.integers(10))
-    layer = as_scratch_drawing(label, rng, templates=DOODLE_TEMPLATES[label])
-    x28 = prepare_sketch({"background": None, "layers": [layer], "composite": None})
-    return x28, label
+    return prepare_sketch(as_scratch_drawing(label, rng, templates=DOODLE_TEMPLATES[label])), label
 
 
 def doodled_garments(cache_dir=CACHE_DIR, n=6000, seed=0):
@@ -98,4 +92,3 @@ def doodled_garments(cache_dir=CACHE_DIR, n=6000, seed=0):
     memory through the Draw tab's pipeline, one in seven held out, cached apart from the rest."""
     return cached(DOODLES, doodled_garment, n, seed, cache_dir, kind=2,
                   code=("nin/pipeline/preprocess.py", "nin/pipeline/imitations.py", "nin/world/doodles.py"))
-
