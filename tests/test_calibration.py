@@ -299,3 +299,31 @@ def test_a_logit_score_flags_a_flat_softmax_keeps_a_peaked_one_and_survives_savi
     check.save_stats(tmp_path / "check.npz")
     again = garment.GarmentCheck.load(check.metadata(), tmp_path / "check.npz")
     assert again.verdicts(images, maps, "drawing")[1].tolist() == [True, False]
+
+
+def test_the_mirrored_score_gives_a_drawing_and_its_mirror_image_one_verdict(clf):
+    """A shoe drawn pointing left or right, a car facing either way: one score, one verdict. The check
+    reads the mirrored image itself (one more forward pass); the mirror maps are required, not guessed."""
+    from nin.pipeline.preprocess import prepare
+    from nin.serve.inference import Classifier
+
+    mirrored = Classifier.__new__(Classifier)
+    mirrored.__dict__.update(clf.__dict__)
+    paths = {k: {n: dict(c) for n, c in comps.items()} for k, comps in clf.garment_check.paths.items()}
+    for c in paths["drawing"].values():
+        c["feature"] = "energy-mirrored"
+    mirrored.garment_check = garment.GarmentCheck(paths, clf.garment_check.max_pieces, clf.garment_check.min_coverage,
+                                                  clf.garment_check.max_coverage)
+    assert mirrored.garment_check.needs_mirror("drawing") and not mirrored.garment_check.needs_mirror("photo")
+    for strokes in (CAR, TSHIRT):
+        x = prepare(drawn(strokes), "sketch").image
+        one, other = assessed(mirrored, x, "drawing"), assessed(mirrored, x[:, ::-1].copy(), "drawing")
+        assert one["score"] == pytest.approx(other["score"], abs=1e-4) and one["is_garment"] == other["is_garment"]
+        _, maps = clf.forward(x[None])
+        logits = (garment.logits_from_maps(maps), garment.logits_from_maps(clf.forward(x[None, :, ::-1])[1]))
+        mean_energy = (garment._energy(logits[0])[0] + garment._energy(logits[1])[0]) / 2
+        expected = mean_energy - min(c["threshold"] for c in paths["drawing"].values())  # the larger margin
+        assert one["reason"] in ("", "unlike the garments it knows")  # no pipeline check caps the score here
+        assert one["score"] == pytest.approx(expected, abs=1e-3)
+    with pytest.raises(ValueError, match="mirrored"):
+        mirrored.garment_check.verdicts(x[None], maps, "drawing")

@@ -105,12 +105,22 @@ def _energy(logits):
 # Scores read straight off the logits, no Gaussian: what Outlier Exposure trains (a flat softmax on
 # things that are none of the ten). Higher is more like a garment.
 LOGIT_SCORES = {"max-softmax": lambda z: softmax(z).max(1), "energy": _energy}
+# Scores that also read the network's logits on the input mirrored left to right (one more forward pass).
+# A garment is a garment both ways round and the network learnt both (it trains on flips); what is none of
+# the ten draws a less steady answer, so the mean of the two energies tells doodles apart better than one
+# (drawing path, run 9's file: AUROC of real garment doodles against held-out icons 0.840 -> 0.858).
+MIRROR_SCORES = {"energy-mirrored": lambda z, zm: (_energy(z) + _energy(zm)) / 2}
 
 
-def component_score(c, images28, class_maps, shape):
-    """One component's score: a logit score (LOGIT_SCORES) or a Gaussian's on its feature."""
+def component_score(c, images28, class_maps, shape, mirror_maps=None):
+    """One component's score: a logit score (LOGIT_SCORES, MIRROR_SCORES: with mirror_maps, the class maps
+    of the images mirrored left to right) or a Gaussian's on its feature."""
     if c["feature"] in LOGIT_SCORES:
         return LOGIT_SCORES[c["feature"]](logits_from_maps(class_maps))
+    if c["feature"] in MIRROR_SCORES:
+        if mirror_maps is None:
+            raise ValueError(f"the {c['feature']} score needs the class maps of the mirrored images")
+        return MIRROR_SCORES[c["feature"]](logits_from_maps(class_maps), logits_from_maps(mirror_maps))
     return gaussian_score(features(c["feature"], images28, class_maps, shape), c["means"], c["precision"], c["logdet"])
 
 
@@ -152,17 +162,23 @@ class GarmentCheck:
         self.max_pieces, self.min_coverage = int(max_pieces), float(min_coverage)
         self.max_coverage = float(max_coverage)  # above it the "garment" fills the square: noise, a texture
 
-    def component_scores(self, images28, class_maps, kind, shape=None):
-        """{component: Gaussian score} for a batch of one kind (no thresholds)."""
-        shape = shape_features(images28)[0] if shape is None else shape
-        return {name: component_score(c, images28, class_maps, shape) for name, c in self.paths[kind].items()}
+    def needs_mirror(self, kind):
+        """Whether this path's scores read the class maps of the input mirrored left to right too."""
+        kind = kind if kind in self.paths else "photo"
+        return any(c["feature"] in MIRROR_SCORES for c in self.paths[kind].values())
 
-    def verdicts(self, images28, class_maps, kind, extents=None):
+    def component_scores(self, images28, class_maps, kind, shape=None, mirror_maps=None):
+        """{component: score} for a batch of one kind (no thresholds)."""
+        shape = shape_features(images28)[0] if shape is None else shape
+        return {name: component_score(c, images28, class_maps, shape, mirror_maps) for name, c in self.paths[kind].items()}
+
+    def verdicts(self, images28, class_maps, kind, extents=None, mirror_maps=None):
         """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment.
-        extents: for drawings, how big each was drawn (Prepared.extent of nin.pipeline.preprocess.prepare), if known."""
+        extents: for drawings, how big each was drawn (Prepared.extent of nin.pipeline.preprocess.prepare), if known;
+        mirror_maps: the class maps of the images mirrored left to right, where needs_mirror(kind)."""
         kind = kind if kind in self.paths else "photo"
         shape, pieces = shape_features(images28)
-        per = self.component_scores(images28, class_maps, kind, shape)
+        per = self.component_scores(images28, class_maps, kind, shape, mirror_maps)
         score = np.max([per[name] - c["threshold"] for name, c in self.paths[kind].items()], axis=0)
         reason = np.where(score < 0, "unlike the garments it knows", "")
         reason = np.where(shape[:, 0] < self.min_coverage, "too little of the square is covered", reason)
@@ -174,11 +190,12 @@ class GarmentCheck:
         score = np.where((reason != "") & (score >= 0), -1.0, score)
         return score, reason == "", reason
 
-    def assess(self, image28, class_maps, kind="photo", extent=None):
+    def assess(self, image28, class_maps, kind="photo", extent=None, mirror_maps=None):
         """{"score", "threshold" (0), "is_garment", "reason", "kind"} for one input."""
         kind = kind if kind in self.paths else "photo"
         score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind,
-                                          None if extent is None else [extent])
+                                          None if extent is None else [extent],
+                                          None if mirror_maps is None else np.asarray(mirror_maps).reshape((1,) + _maps(mirror_maps).shape[1:]))
         return {"score": float(score[0]), "threshold": 0.0, "is_garment": bool(ok[0]), "reason": str(reason[0]),
                 "kind": kind}
 

@@ -138,7 +138,10 @@ class Classifier:
         check (nin/serve/garment.py)."""
         if self.garment_check is None:
             return None
-        return self.garment_check.assess(image28, class_maps, kind, extent)
+        mirror = None
+        if self.garment_check.needs_mirror(kind):  # one more forward pass, for the paths whose score reads it
+            mirror = self.raw(np.asarray(image28, np.float32).reshape(1, 28, 28)[:, :, ::-1])[1][0]
+        return self.garment_check.assess(image28, class_maps, kind, extent, mirror)
 
     def predict(self, images28):
         return self.forward(images28)[0]

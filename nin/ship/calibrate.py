@@ -44,7 +44,7 @@ REAL_FLAG = 0.05  # ... and of the real garment photos / doodles (the goal is <=
 FM_FLAG_SAME_AS_REAL = ("drawing",)
 MIN_COVERAGE_Q, MAX_PIECES_Q = 0.1, 99.9  # pipeline checks: percentiles of in-class inputs
 MAX_COVERAGE = 0.98  # and a cap: the most any in-class input covered, a little more, at most this
-CANDIDATES = tuple(garment.FEATURES) + tuple(garment.LOGIT_SCORES)
+CANDIDATES = tuple(garment.FEATURES) + tuple(garment.LOGIT_SCORES) + tuple(garment.MIRROR_SCORES)
 # Per path. A photo can be anything (noise, a texture, a face), and a network trained with outliers still
 # gives some of those a confident softmax: measured on the world file, random noise passed its photo path
 # on energy alone. The photo path keeps the Gaussians, which also see the garment's shape.
@@ -143,6 +143,7 @@ class Set:
         self.kinds = np.asarray(kinds if not isinstance(kinds, str) else [kinds] * len(self.x))
         self.labels = None if labels is None else np.asarray(labels, int)
         self.logits, self.maps = run_raw(clf, self.x)
+        self.mirror_maps = run_raw(clf, self.x[:, :, ::-1])[1]  # for garment.MIRROR_SCORES
         self.shape, self.pieces = garment.shape_features(self.x)
 
     def __len__(self):
@@ -238,7 +239,7 @@ def fit_path(sets, kind, fit_names, feature):
     maps = np.concatenate([sets[n].maps for n in fit_names])
     shape = np.concatenate([sets[n].shape for n in fit_names])
     labels = np.concatenate([sets[n].labels for n in fit_names])
-    if feature in garment.LOGIT_SCORES:  # nothing to fit; empty arrays keep the .npz layout
+    if feature in garment.LOGIT_SCORES or feature in garment.MIRROR_SCORES:  # nothing to fit; empty arrays keep the .npz layout
         return {"feature": feature, "means": np.zeros((0, 0)), "precision": np.zeros((0, 0)), "logdet": 0.0}
     means, precision, logdet = garment.fit_gaussian(garment.features(feature, x, maps, shape), labels)
     return {"feature": feature, "means": means, "precision": precision, "logdet": logdet}
@@ -246,7 +247,7 @@ def fit_path(sets, kind, fit_names, feature):
 
 def path_scores(p, s, mask=None):
     mask = np.ones(len(s), bool) if mask is None else mask
-    return garment.component_score(p, s.x[mask], s.maps[mask], s.shape[mask])
+    return garment.component_score(p, s.x[mask], s.maps[mask], s.shape[mask], s.mirror_maps[mask])
 
 
 CHOOSING_OUTLIERS = "non-garment icons of held-out icon sets"
@@ -322,7 +323,7 @@ def verdicts(check, s):
     for kind in garment.KINDS:
         m = s.of_kind(kind)
         if m.any():
-            score[m], ok[m], _ = check.verdicts(s.x[m], s.maps[m], kind)
+            score[m], ok[m], _ = check.verdicts(s.x[m], s.maps[m], kind, mirror_maps=s.mirror_maps[m])
     return score, ok
 
 
@@ -370,6 +371,7 @@ def save_cache(path, key, sets):
     for i, (name, s) in enumerate(sets.items()):
         arrays.update({f"{i}/name": np.array(name), f"{i}/in_class": np.array(s.in_class), f"{i}/x": s.x,
                        f"{i}/kinds": s.kinds, f"{i}/logits": s.logits, f"{i}/maps": s.maps,
+                       f"{i}/mirror_maps": s.mirror_maps,
                        f"{i}/labels": s.labels if s.labels is not None else np.zeros(0, int)})
     np.savez(path, **arrays)
 
@@ -378,13 +380,14 @@ def load_cache(path, key):
     if not Path(path).is_file():
         return None
     with np.load(path) as z:
-        if str(z["key"]) != key:
+        if str(z["key"]) != key or "0/mirror_maps" not in z:  # other inputs, or made before the mirrored maps
             return None
         sets, i = {}, 0
         while f"{i}/name" in z:
             s = Set.__new__(Set)
             s.name, s.in_class = str(z[f"{i}/name"]), bool(z[f"{i}/in_class"])
             s.x, s.kinds, s.logits, s.maps = z[f"{i}/x"], z[f"{i}/kinds"], z[f"{i}/logits"], z[f"{i}/maps"]
+            s.mirror_maps = z[f"{i}/mirror_maps"]
             s.labels = z[f"{i}/labels"] if len(z[f"{i}/labels"]) else None
             s.shape, s.pieces = garment.shape_features(s.x)
             sets[s.name], i = s, i + 1
