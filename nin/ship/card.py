@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from nin.serve.garment import LOGIT_SCORES
+from nin.serve.garment import LOGIT_SCORES, MIRROR_SCORES
 from nin.core.weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, available_weights, read_metadata, sha256
 
 SHIPPED = WEIGHTS_DIR / "shipped.json"
@@ -276,6 +276,8 @@ def calibration_lines(meta, stem):
     if measured.get("sets"):
         lines += ["**Garment check** (docs/garment_score.md): per pipeline path "
                   + "; ".join(f"{k}: " + ", ".join(f"{n} component: the {c['feature']} score" if c["feature"] in LOGIT_SCORES
+                                           else f"{n} component: the {c['feature']} score (the mean energy of the input "
+                                                "and of its mirror image)" if c["feature"] in MIRROR_SCORES
                                            else f"{n} Gaussian on {c['feature']}" for n, c in comps.items())
                               for k, comps in check.get("paths", {}).items())
                   + "; AUROC real garments vs non-garments: "
