@@ -209,21 +209,9 @@ def test_the_cache_is_built_once_and_rebuilt_when_the_pipeline_changes(fixture_s
     mtime = path.stat().st_mtime_ns
     again, same = cache.load_or_build(photos, root, tmp_path, progress=False)
     assert same == path and same.stat().st_mtime_ns == mtime and np.array_equal(again["x"], arrays["x"])
-    no_outliers, other = cache.load_or_build(photos, root, tmp_path, progress=False, outliers_per_set=0)
-    assert other != path and set(np.unique(no_outliers["y"])) == {0, 1, 3, 6}  # fewer icons taken: its own cache
     monkeypatch.setitem(cache.VARIANTS, "icon drawing", 5)  # the pipeline's recipe changed
     _, rebuilt = cache.load_or_build(photos, root, tmp_path, progress=False)
     assert rebuilt != path
-
-
-def test_each_set_gives_its_things_first_up_to_the_number_asked(tmp_path):
-    tables = tmp_path / "tables"
-    tables.mkdir()
-    (tables / "icon_labels.csv").write_text("set,icon,license,class\n")
-    _icon_set(tmp_path / "icons", "tiny", "MIT", {f"arrow-{i}": CAT for i in range(5)} | {"cat": CAT, "hot-air-balloon": CAT})
-    take = lambda n: [k[1] for k, y, _ in sources.outlier_icons(tmp_path / "icons", tables, per_set=n)]
-    assert sorted(take(2)) == ["cat", "hot-air-balloon"]  # things people draw before glyphs
-    assert len(take(4)) == 4 and len(take(600)) == 7
 
 
 def test_the_proxy_loop_runs_on_a_fixture_writes_its_table_and_lowers_the_outliers_confidence(

@@ -197,8 +197,6 @@ def parser():
     p.add_argument("--photos", type=float, default=DEFAULT_SHARES["photos"], help="share of each batch")
     p.add_argument("--icon-share", type=float, default=DEFAULT_SHARES["icons"], help="share of each batch: garment icons")
     p.add_argument("--outliers", type=float, default=DEFAULT_SHARES["outliers"], help="share of each batch: none of the ten")
-    p.add_argument("--outliers-per-set", type=int, default=sources.OUTLIERS_PER_SET,
-                   help="non-garment icons taken from each icon set, things people draw first (a new value builds a new cache)")
     p.add_argument("--scribbles", type=int, default=0,
                    help="this many scribbled things (random shapes stuck together, nin/world/synthetic.py) as outlier drawings")
     p.add_argument("--doodles", type=int, default=0,
@@ -225,8 +223,7 @@ def load_data(args):
     """Fashion-MNIST train / validation / test, the world images split, and the sets measured each epoch."""
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
     (x_train, y_train), (x_val, y_val) = data.train_validation_split(x_train, y_train)
-    world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0,
-                                            outliers_per_set=args.outliers_per_set)
+    world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
     # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
     for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
                     (args.doodles, doodles.doodled_garments)):

@@ -140,10 +140,8 @@ def _chain(*its):
         yield from it
 
 
-def load_or_build(clothing_folder, icon_root=icons.DEFAULT_ROOT, cache_dir=CACHE_DIR, progress=True,
-                  outliers_per_set=sources.OUTLIERS_PER_SET):
-    """The cached arrays for these sources, built first if the pipeline, tables or inputs changed
-    (outliers_per_set: non-garment icons taken from each set, nin.world.sources.outlier_icons).
+def load_or_build(clothing_folder, icon_root=icons.DEFAULT_ROOT, cache_dir=CACHE_DIR, progress=True):
+    """The cached arrays for these sources, built first if the pipeline, tables or inputs changed.
 
     A missing clothing folder or icon sets is said in one sentence and left out; with neither, stop."""
     photos, icon_items = [], []
@@ -153,7 +151,7 @@ def load_or_build(clothing_folder, icon_root=icons.DEFAULT_ROOT, cache_dir=CACHE
         except sources.DataError as e:
             print(f"{e} Training goes on without the photos.")
     try:
-        icon_items = sources.garment_icons(icon_root) + sources.outlier_icons(icon_root, per_set=outliers_per_set)
+        icon_items = sources.garment_icons(icon_root) + sources.outlier_icons(icon_root)
     except (sources.DataError, icons.IconError) as e:
         print(f"{e} Training goes on without icons.")
     if not photos and not icon_items:
