@@ -154,7 +154,7 @@ def test_a_drawn_t_shirt_is_a_garment_and_scores_above_drawn_non_garments(clf):
     assert car["score"] < tshirt["score"], (car, tshirt)
 
 
-# One of the 16 of the 120 shared non-garment doodles the default (world) file's check flags
+# One of the 50 of the 120 shared non-garment doodles the default (world) file's check flags
 # (docs/garment_score.md); after new weights, pick one it flags.
 SHARED_DOODLE = "quickdraw_chair_5976396985794560.png"
 
