@@ -3,7 +3,7 @@ Screenshots: test-artifacts/garment_verdict_desktop.png and garment_verdict_phon
 import numpy as np
 import pytest
 from helpers import example
-from pages import WAIT, expect_prediction, open_tab, shot, upload, wait_until_idle
+from pages import WAIT, draw, expect_prediction, open_tab, select_brush, shot, upload, wait_until_idle
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -39,4 +39,19 @@ def test_noise_upload_shows_the_verdict_above_the_guesses_and_as_the_phone_top_l
     expect(top).to_contain_text(SENTENCE)
     top.scroll_into_view_if_needed()
     shot(page, "garment_verdict_phone", full_page=False)
+    assert not page.js_errors, page.js_errors
+
+
+def test_a_tree_drawn_on_the_draw_tab_shows_the_verdict(page):
+    """The drawing path's check reads the drawing and its mirror image (docs/garment_score.md): a tree
+    drawn with the mouse, a trunk under a round crown, gets the sentence above its guesses."""
+    open_tab(page, "Draw")
+    select_brush(page)
+    draw(page, [(0.45, 0.9), (0.45, 0.62), (0.55, 0.62), (0.55, 0.9)])
+    t = np.linspace(0, 2 * np.pi, 25)
+    draw(page, [(0.5 + 0.25 * np.sin(a), 0.4 - 0.25 * np.cos(a)) for a in t])
+    wait_until_idle(page)
+    expect(page.locator("#sketch-label-verdict")).to_contain_text(SENTENCE, timeout=WAIT)
+    expect_prediction(page, "sketch-label")  # the guesses still show, under the line
+    shot(page, "garment_verdict_drawn_tree", full_page=False)
     assert not page.js_errors, page.js_errors
