@@ -3,7 +3,16 @@ Screenshots: test-artifacts/garment_verdict_desktop.png and garment_verdict_phon
 import numpy as np
 import pytest
 from helpers import example
-from pages import WAIT, draw, expect_prediction, open_tab, select_brush, shot, upload, wait_until_idle
+from pages import (
+    WAIT,
+    draw,
+    expect_prediction,
+    open_tab,
+    select_brush,
+    shot,
+    upload,
+    wait_until_idle,
+)
 from PIL import Image
 from playwright.sync_api import expect
 
