@@ -53,6 +53,8 @@ CANDIDATES = tuple(garment.FEATURES) + tuple(garment.LOGIT_SCORES) + tuple(garme
 # component (AUROC 0.784 against energy's 0.760) and then flagged 0.8 % of the non-garment doodles (energy: 17.5 %).
 CANDIDATES_BY_KIND = {"photo": tuple(garment.FEATURES),
                       "drawing": tuple(f for f in CANDIDATES if "shape" not in f)}
+# the paths that may read a mirrored score: only their inputs go through the network mirrored as well
+MIRRORED_KINDS = tuple(k for k, c in CANDIDATES_BY_KIND.items() if set(c) & set(garment.MIRROR_SCORES))
 
 
 # --- out-of-class photos that installed packages ship ---
@@ -143,7 +145,11 @@ class Set:
         self.kinds = np.asarray(kinds if not isinstance(kinds, str) else [kinds] * len(self.x))
         self.labels = None if labels is None else np.asarray(labels, int)
         self.logits, self.maps = run_raw(clf, self.x)
-        self.mirror_maps = run_raw(clf, self.x[:, :, ::-1])[1]  # for garment.MIRROR_SCORES
+        # for garment.MIRROR_SCORES, on the paths that may read them (NaN elsewhere: never read)
+        self.mirror_maps = np.full(self.maps.shape, np.nan, np.float32)
+        mirrored = np.isin(self.kinds, MIRRORED_KINDS)
+        if mirrored.any():
+            self.mirror_maps[mirrored] = run_raw(clf, self.x[mirrored][:, :, ::-1])[1]
         self.shape, self.pieces = garment.shape_features(self.x)
 
     def __len__(self):
@@ -239,7 +245,7 @@ def fit_path(sets, kind, fit_names, feature):
     maps = np.concatenate([sets[n].maps for n in fit_names])
     shape = np.concatenate([sets[n].shape for n in fit_names])
     labels = np.concatenate([sets[n].labels for n in fit_names])
-    if feature in garment.LOGIT_SCORES or feature in garment.MIRROR_SCORES:  # nothing to fit; empty arrays keep the .npz layout
+    if feature not in garment.FEATURES:  # a score off the logits: nothing to fit; empty arrays keep the .npz layout
         return {"feature": feature, "means": np.zeros((0, 0)), "precision": np.zeros((0, 0)), "logdet": 0.0}
     means, precision, logdet = garment.fit_gaussian(garment.features(feature, x, maps, shape), labels)
     return {"feature": feature, "means": means, "precision": precision, "logdet": logdet}
