@@ -20,8 +20,8 @@ from nin.world.handdrawn import _warp
 SYNTHETIC = 1500  # noise and texture images, "none of the ten" as photos
 SIDE = 400  # the Draw tab's canvas
 # the "group" of the images made here (icon sets are the other groups); doodles: nin/world/doodles.py
-NOISE, SCRIBBLES, DOODLES = "synthetic", "scribbles", "doodles"
-GROUPS = (NOISE, SCRIBBLES, DOODLES)
+NOISE, SCRIBBLES, DOODLES, THINGS = "synthetic", "scribbles", "doodles", "things"
+GROUPS = (NOISE, SCRIBBLES, DOODLES, THINGS)
 # how often each shape is drawn: mostly the plain ones people build things from
 SHAPES = {"ellipse": 3, "rectangle": 2, "triangle": 2, "polygon": 1, "line": 3, "arc": 2, "zigzag": 0.7, "spiral": 0.3}
 
