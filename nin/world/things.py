@@ -161,7 +161,11 @@ THING_TEMPLATES = {
 def doodled_thing(rng):
     """(28x28 float32 in [0, 1] through the Draw tab's pipeline, -1): a thing that is none of the ten."""
     kind = list(THING_TEMPLATES)[int(rng.integers(len(THING_TEMPLATES)))]  # every kind as often
-    return prepare_sketch(as_scratch_drawing(-1, rng, templates=THING_TEMPLATES[kind])), -1
+    aspect, lines = THING_TEMPLATES[kind][int(rng.integers(len(THING_TEMPLATES[kind])))]
+    # people draw a thing's proportions far more freely than a garment's (a house half as wide as tall or
+    # twice as wide), and the 28x28 keeps them
+    aspect *= float(np.exp(rng.uniform(-0.55, 0.55)))
+    return prepare_sketch(as_scratch_drawing(-1, rng, templates=[(aspect, lines)])), -1
 
 
 def doodled_things(cache_dir=CACHE_DIR, n=6000, seed=0):
