@@ -122,15 +122,15 @@ def run_raw(clf, images28, batch=128):
 
 
 def through_pipeline(items):
-    """[(x28, kind)] for [(name, source, "upload" | "sketch")]; inputs the pipeline refuses are skipped."""
+    """[(x28, kind, name)] for [(name, source, "upload" | "sketch")]; inputs the pipeline refuses are skipped."""
     from nin.pipeline.preprocess import PreprocessError, prepare
     from nin.measure.realworld import as_sketchpad_value
 
     out = []
-    for _, src, how in items:
+    for name, src, how in items:
         try:
             given = prepare(as_sketchpad_value(src), "sketch") if how == "sketch" else prepare(src)
-            out.append((given.image, given.path))
+            out.append((given.image, given.path, name))
         except PreprocessError:
             pass
     return out
@@ -139,8 +139,8 @@ def through_pipeline(items):
 class Set:
     """One set of inputs: the 28x28 images, their pipeline path, labels (in-class) and the network's outputs."""
 
-    def __init__(self, name, images28, kinds, labels, clf, in_class):
-        self.name, self.in_class = name, in_class
+    def __init__(self, name, images28, kinds, labels, clf, in_class, names=None):
+        self.name, self.in_class, self.names = name, in_class, names  # names: the inputs' file names, where kept
         self.x = np.asarray(images28, np.float32).reshape(-1, 28, 28)
         self.kinds = np.asarray(kinds if not isinstance(kinds, str) else [kinds] * len(self.x))
         self.labels = None if labels is None else np.asarray(labels, int)
@@ -202,9 +202,9 @@ def collect(clf, realworld, fit_per_class, rng, log, limit=None, icon_root=None)
     fit_y = y_train[fit_idx]
     sets = {}
 
-    def add(name, images, kinds, labels=None, in_class=True):
+    def add(name, images, kinds, labels=None, in_class=True, names=None):
         t = time.perf_counter()
-        sets[name] = Set(name, images, kinds, labels, clf, in_class)
+        sets[name] = Set(name, images, kinds, labels, clf, in_class, names)
         log(f"  {name}: {len(sets[name])} inputs ({time.perf_counter() - t:.0f} s)")
 
     log("network outputs and garment features:")
@@ -221,10 +221,11 @@ def collect(clf, realworld, fit_per_class, rng, log, limit=None, icon_root=None)
         for kind, how, label in (("photos", "upload", "real garment photos"), ("drawings", "sketch", "real garment doodles")):
             chosen = [(str(p), p, how) for k, p, _ in items if k == kind]
             done = through_pipeline(chosen)
-            add(label, [x for x, _ in done], [k for _, k in done])
+            add(label, [x for x, _, _ in done], [k for _, k, _ in done])
         ng = sorted((Path(realworld) / "not-garments").glob("*.png"))
         done = through_pipeline([(p.name, p, "sketch") for p in ng])
-        add("non-garment doodles", [x for x, _ in done], [k for _, k in done], in_class=False)
+        add("non-garment doodles", [x for x, _, _ in done], [k for _, k, _ in done], in_class=False,
+            names=[n for _, _, n in done])
     if icon_root is not None:
         done = held_out_outlier_icons(icon_root, rng, limit or HELD_OUT_OUTLIERS)
         add(CHOOSING_OUTLIERS, [x for x, _ in done], [k for _, k in done], in_class=False)
@@ -234,7 +235,7 @@ def collect(clf, realworld, fit_per_class, rng, log, limit=None, icon_root=None)
     for label, member in groups.items():
         done = through_pipeline([(n, img, "upload") for n, img in photos if member(n)])
         if done:
-            add(label, [x for x, _ in done], [k for _, k in done], in_class=False)
+            add(label, [x for x, _, _ in done], [k for _, k, _ in done], in_class=False)
     return sets
 
 
@@ -359,6 +360,30 @@ def measure(check, sets):
     return rows, summary
 
 
+def doodle_kind(file_name):
+    """"quickdraw_ice_cream_4587619411296256.png" -> "ice cream": the kind a development doodle shows."""
+    parts = Path(file_name).stem.split("_")
+    return " ".join(parts[1:-1] if len(parts) > 2 else parts)
+
+
+def flagged_by_kind(check, s):
+    """The non-garment doodles flagged, by the kind each shows and split into the kinds nin.world.things
+    draws in training and those it leaves out (a measure of kinds never trained on); {} without names."""
+    from nin.world.things import THING_TEMPLATES
+
+    if s is None or not s.names:
+        return {}
+    flagged = ~verdicts(check, s)[1]
+    kinds = np.array([doodle_kind(n) for n in s.names])
+    by_kind = {k: [int(flagged[kinds == k].sum()), int((kinds == k).sum())] for k in sorted(set(kinds))}
+    drawn = np.isin(kinds, list(THING_TEMPLATES))
+    lines = ["non-garment doodles flagged by kind: " + ", ".join(f"{k} {a}/{n}" for k, (a, n) in by_kind.items())]
+    for label, sel in (("kinds drawn among the training things", drawn), ("kinds never trained on", ~drawn)):
+        if sel.any():
+            lines.append(f"  {label} ({', '.join(sorted(set(kinds[sel])))}): {flagged[sel].mean():.3f} of {sel.sum()}")
+    return {"by_kind": by_kind, "lines": lines}
+
+
 def baselines(sets, temperature):
     """AUROC of the usual logit-only scores (max softmax, energy) for the record: real in-class vs out."""
     from scipy.special import logsumexp
@@ -377,7 +402,7 @@ def save_cache(path, key, sets):
     for i, (name, s) in enumerate(sets.items()):
         arrays.update({f"{i}/name": np.array(name), f"{i}/in_class": np.array(s.in_class), f"{i}/x": s.x,
                        f"{i}/kinds": s.kinds, f"{i}/logits": s.logits, f"{i}/maps": s.maps,
-                       f"{i}/mirror_maps": s.mirror_maps,
+                       f"{i}/mirror_maps": s.mirror_maps, f"{i}/names": np.array(s.names or [], str),
                        f"{i}/labels": s.labels if s.labels is not None else np.zeros(0, int)})
     np.savez(path, **arrays)
 
@@ -394,6 +419,7 @@ def load_cache(path, key):
             s.name, s.in_class = str(z[f"{i}/name"]), bool(z[f"{i}/in_class"])
             s.x, s.kinds, s.logits, s.maps = z[f"{i}/x"], z[f"{i}/kinds"], z[f"{i}/logits"], z[f"{i}/maps"]
             s.mirror_maps = z[f"{i}/mirror_maps"]
+            s.names = list(z[f"{i}/names"]) if f"{i}/names" in z and len(z[f"{i}/names"]) else None
             s.labels = z[f"{i}/labels"] if len(z[f"{i}/labels"]) else None
             s.shape, s.pieces = garment.shape_features(s.x)
             sets[s.name], i = s, i + 1
@@ -501,11 +527,15 @@ def fit_garment_check(sets, t, args, realworld, runtime, log):
         log(f"  {'in ' if r['in_class'] else 'OUT'} {name:40} {r['n']:>6}  {r['flagged']:.3f}")
     for k, v in summary.items():
         log(f"  {k}: {v:.3f}")
+    kinds = flagged_by_kind(check, sets.get(REPORT_ONLY))
+    for line in kinds.get("lines", []):
+        log(f"  {line}")
     base = baselines(sets, t)
     for k, v in base.items():
         log(f"  baseline AUROC, {k}: {v:.3f}")
     entry = dict(check.metadata(), measured={
         "sets": rows, **{k: round(v, 4) for k, v in summary.items()},
+        **({"non_garment_doodles_by_kind": kinds["by_kind"]} if kinds else {}),
         "baselines_auroc": {k: round(v, 4) for k, v in base.items()},
         "realworld": str(realworld) if realworld else None, "runtime": runtime,
         "rule": f"per path: the real Gaussian's threshold flags {args.real_flag:.0%} of the real garments, the "
