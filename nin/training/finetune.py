@@ -34,7 +34,7 @@ from nin.measure.evaluate import auroc  # noqa: E402
 from nin.serve.calibration import softmax  # noqa: E402
 from nin.serve import garment  # noqa: E402
 from nin.core.data import CLASS_NAMES  # noqa: E402
-from nin.world import cache, doodles, icons, sources, synthetic, things  # noqa: E402
+from nin.world import cache, doodle_icons, doodles, icons, sources, synthetic, things  # noqa: E402
 
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
 
@@ -47,7 +47,8 @@ class MixedBatches(keras.utils.PyDataset):
         super().__init__()
         self.fm_x, self.fm_y, self.world, self.steps, self.batch_size, self.args = fm_x, fm_y, world, steps, batch_size, args
         y, kind = world["y"], world["kind"]
-        doodled, things_ = world["group"] == synthetic.DOODLES, world["group"] == synthetic.THINGS
+        doodled = world["group"] == synthetic.DOODLES
+        things_ = np.isin(world["group"], (synthetic.THINGS, synthetic.DOODLE_ICONS)) & (y < 0)  # drawn things
         self.pools = {"photos": np.flatnonzero((y >= 0) & (kind == 0)),
                       "icons": np.flatnonzero((y >= 0) & (kind > 0) & ~doodled), "doodles": np.flatnonzero(doodled),
                       "outliers": np.flatnonzero((y < 0) & ~things_), "things": np.flatnonzero(things_)}
@@ -204,7 +205,10 @@ def parser():
     p.add_argument("--doodle-share", type=float, default=0.0, help="share of each batch: garments doodled from memory")
     p.add_argument("--things", type=int, default=0,
                    help="this many things doodled from memory (nin/world/things.py) as outlier drawings")
-    p.add_argument("--thing-share", type=float, default=0.0, help="share of each batch: things doodled from memory")
+    p.add_argument("--doodle-icons", type=int, default=0,
+                   help="this many drawings of the doodle-icons set (nin/world/doodle_icons.py): outliers and bags")
+    p.add_argument("--thing-share", type=float, default=0.0,
+                   help="share of each batch: drawn things (--things and --doodle-icons' outliers)")
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
@@ -229,7 +233,8 @@ def load_data(args):
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
     # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
     for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
-                    (args.doodles, doodles.doodled_garments), (args.things, things.doodled_things)):
+                    (args.doodles, doodles.doodled_garments), (args.things, things.doodled_things),
+                    (args.doodle_icons, doodle_icons.doodled_icons)):
         if n:
             extra = make(args.cache_dir, n)
             world = {k: np.concatenate([world[k], extra[k]]) for k in world}
@@ -242,12 +247,13 @@ def load_data(args):
     sets = {"fashion-mnist validation": (x_val, y_val)}
     for name, sel in (("photo validation", (val_world["kind"] == 0) & (val_world["y"] >= 0)),
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)
-                       & ~np.isin(val_world["group"], synthetic.GROUPS)),
+                       & ~np.isin(val_world["group"], synthetic.GROUPS + (synthetic.DOODLE_ICONS,))),
                       ("doodle validation", val_world["group"] == synthetic.DOODLES),
                       # drawings made here apart, so the outlier column stays comparable with runs made without them
-                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (synthetic.SCRIBBLES,
-                                                                                                  synthetic.THINGS))),
+                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (
+                          synthetic.SCRIBBLES, synthetic.THINGS, synthetic.DOODLE_ICONS))),
                       ("thing validation", val_world["group"] == synthetic.THINGS),
+                      ("doodle icon validation", (val_world["group"] == synthetic.DOODLE_ICONS) & (val_world["y"] < 0)),
                       ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
         if sel.any():
             sets[name] = (val_world["x"][sel], val_world["y"][sel].astype(int))
@@ -373,10 +379,12 @@ def ship(args, net, state, test, world, cache_path, n_train):
                              "outliers": args.outliers},
                   "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
                   "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
-                                if g not in synthetic.GROUPS},
+                                if g not in synthetic.GROUPS + (synthetic.DOODLE_ICONS,)},
+                  **({"doodle_icons": doodle_icons.CREDIT} if args.doodle_icons else {}),
                   "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
                                 "garments doodled from memory (drawings)": args.doodles,
-                                "things doodled from memory (drawings)": args.things},
+                                "things doodled from memory (drawings)": args.things,
+                                "doodle-icons drawn again by hand (drawings)": args.doodle_icons},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }
