@@ -38,7 +38,7 @@ def read_icons(package=PACKAGE):
     if not bundle.is_file():
         raise IconError(f"doodle-icons is not installed in {Path(package).parent}; run `bash scripts/setup_training.sh`.")
     icons = {}
-    for name, svg in re.findall(r"var Svg(\w+) = function \(props\) \{ return \((.*?)\); \};", bundle.read_text(), re.S):
+    for name, svg in re.findall(r"var Svg(\w+) = function \(props\) \{ return \((.*?)\); \};", bundle.read_text(), re.DOTALL):
         width, height = re.search(r'viewBox: "0 0 ([\d.]+) ([\d.]+)"', svg).groups()
         paths = []
         for attrs in re.findall(r'jsxRuntime\.jsx\("path", \{([^}]*)\}', svg):
