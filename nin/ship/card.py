@@ -210,9 +210,9 @@ def world_lines(meta):
               for g, c in (world.get("icon_sets") or {}).items()]
     di = world.get("doodle_icons")
     if di:
-        lines += ["", f"- {di['name']} {di['version']}, {di['licence']}, by {di['author']} <{di['url']}>: things an "
-                  "illustrator drew as doodles, drawn again along their strokes (nin/world/doodle_icons.py); its bags "
-                  "as Bags, the rest as \"none of the ten\"."]
+        lines += ["", (f"- {di['name']} {di['version']}, {di['licence']}, by {di['author']} <{di['url']}>: things an "
+                       "illustrator drew as doodles, drawn again along their strokes (nin/world/doodle_icons.py); its "
+                       "bags as Bags, the rest as \"none of the ten\".")]
     counts = world.get("images") or {}
     names = sorted({n for kind in counts.values() for n in kind})
     lines += ["", "Cached 28×28 images (each source image through the app's pipeline, a few variants each; "
