@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 dest="${NIN_ICON_SETS:-$HOME/.cache/nin/icon-sets}"
 mkdir -p "$dest"
 cp data/icons/package.json data/icons/package-lock.json "$dest/"
-(cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts --legacy-peer-deps)  # doodle-icons names React as a peer: not needed to read its SVG
+(cd "$dest" && npm ci --no-audit --no-fund --ignore-scripts)
 python -m pip install -q --disable-pip-version-check cairosvg==2.9.1
 echo "icon sets in $dest/node_modules/@iconify-json"

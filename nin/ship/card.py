@@ -208,11 +208,6 @@ def world_lines(meta):
              "by hand (nin/world/handdrawn.py). Sets and licences (CC BY sets credited here):", ""]
     lines += [f"  - {c['name']} (`{g}` {c.get('version')}), {c['licence']}, by {c.get('author')} <{c.get('url')}>"
               for g, c in (world.get("icon_sets") or {}).items()]
-    di = world.get("doodle_icons")
-    if di:
-        lines += ["", (f"- {di['name']} {di['version']}, {di['licence']}, by {di['author']} <{di['url']}>: things an "
-                       "illustrator drew as doodles, drawn again along their strokes (nin/world/doodle_icons.py); its "
-                       "bags as Bags, the rest as \"none of the ten\".")]
     counts = world.get("images") or {}
     names = sorted({n for kind in counts.values() for n in kind})
     lines += ["", "Cached 28×28 images (each source image through the app's pipeline, a few variants each; "
@@ -222,12 +217,9 @@ def world_lines(meta):
     shares = world.get("shares") or {}
     made = {k: v for k, v in (world.get("made_here") or {}).items() if v}
     if made:
-        files = "nin/world/synthetic.py, nin/world/doodles.py"
-        files += ", nin/world/things.py" if "things doodled from memory (drawings)" in made else ""
-        lines += ["", f"Made here ({files}), through the app's pipeline: "
+        lines += ["", "Made here (nin/world/synthetic.py, nin/world/doodles.py), through the app's pipeline: "
                   + ", ".join(f"{v:,} {k}" for k, v in made.items()) + "."]
     doodled = f"garments doodled from memory {shares['doodles']:.0%}, " if shares.get("doodles") else ""
-    doodled += f"things drawn as doodles {shares['things']:.0%} (none of the ten), " if shares.get("things") else ""
     lines += ["", f"Each batch: photos {shares.get('photos', 0):.0%}, garment icons {shares.get('icons', 0):.0%}, "
               f"{doodled}\"none of the ten\" {shares.get('outliers', 0):.0%} (Outlier Exposure, uniform target, weight "
               f"{world.get('oe_weight')}), the rest Fashion-MNIST.", ""]

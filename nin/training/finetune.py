@@ -34,7 +34,7 @@ from nin.measure.evaluate import auroc  # noqa: E402
 from nin.serve.calibration import softmax  # noqa: E402
 from nin.serve import garment  # noqa: E402
 from nin.core.data import CLASS_NAMES  # noqa: E402
-from nin.world import cache, doodle_icons, doodles, icons, sources, synthetic, things  # noqa: E402
+from nin.world import cache, doodles, icons, sources, synthetic  # noqa: E402
 
 DEFAULT_SHARES = dict(photos=0.25, icons=0.12, outliers=0.13)  # of each batch; the rest is Fashion-MNIST
 
@@ -48,10 +48,9 @@ class MixedBatches(keras.utils.PyDataset):
         self.fm_x, self.fm_y, self.world, self.steps, self.batch_size, self.args = fm_x, fm_y, world, steps, batch_size, args
         y, kind = world["y"], world["kind"]
         doodled = world["group"] == synthetic.DOODLES
-        things_ = np.isin(world["group"], (synthetic.THINGS, synthetic.DOODLE_ICONS)) & (y < 0)  # drawn things
         self.pools = {"photos": np.flatnonzero((y >= 0) & (kind == 0)),
                       "icons": np.flatnonzero((y >= 0) & (kind > 0) & ~doodled), "doodles": np.flatnonzero(doodled),
-                      "outliers": np.flatnonzero((y < 0) & ~things_), "things": np.flatnonzero(things_)}
+                      "outliers": np.flatnonzero(y < 0)}
         self.shares = {k: v for k, v in shares.items() if len(self.pools[k])}
         # balance the classes inside each garment pool: p(image) ~ 1 / (its class's count)
         self.weights = {}
@@ -203,12 +202,6 @@ def parser():
     p.add_argument("--doodles", type=int, default=0,
                    help="this many garments doodled from memory (nin/world/doodles.py) as training drawings")
     p.add_argument("--doodle-share", type=float, default=0.0, help="share of each batch: garments doodled from memory")
-    p.add_argument("--things", type=int, default=0,
-                   help="this many things doodled from memory (nin/world/things.py) as outlier drawings")
-    p.add_argument("--doodle-icons", type=int, default=0,
-                   help="this many drawings of the doodle-icons set (nin/world/doodle_icons.py): outliers and bags")
-    p.add_argument("--thing-share", type=float, default=0.0,
-                   help="share of each batch: drawn things (--things and --doodle-icons' outliers)")
     p.add_argument("--synthetic", type=int, default=0,
                    help="this many noise and texture images as outlier photos (cached apart; issue 33)")
     p.add_argument("--oe-weight", type=float, default=0.5, help="weight of the outliers' uniform-target loss (the paper's 0.5)")
@@ -233,8 +226,7 @@ def load_data(args):
     world, cache_path = cache.load_or_build(args.clothing, args.icons, args.cache_dir, progress=args.verbose > 0)
     # made here: noise and textures (photos of nothing), scribbled things (drawings of nothing), doodled garments
     for n, make in ((args.synthetic, synthetic.synthetic_outliers), (args.scribbles, synthetic.scribbled_outliers),
-                    (args.doodles, doodles.doodled_garments), (args.things, things.doodled_things),
-                    (args.doodle_icons, doodle_icons.doodled_icons)):
+                    (args.doodles, doodles.doodled_garments)):
         if n:
             extra = make(args.cache_dir, n)
             world = {k: np.concatenate([world[k], extra[k]]) for k in world}
@@ -247,13 +239,10 @@ def load_data(args):
     sets = {"fashion-mnist validation": (x_val, y_val)}
     for name, sel in (("photo validation", (val_world["kind"] == 0) & (val_world["y"] >= 0)),
                       ("icon drawing validation", (val_world["kind"] == 2) & (val_world["y"] >= 0)
-                       & ~np.isin(val_world["group"], synthetic.GROUPS + (synthetic.DOODLE_ICONS,))),
+                       & ~np.isin(val_world["group"], synthetic.GROUPS)),
                       ("doodle validation", val_world["group"] == synthetic.DOODLES),
-                      # drawings made here apart, so the outlier column stays comparable with runs made without them
-                      ("outlier validation", (val_world["y"] < 0) & ~np.isin(val_world["group"], (
-                          synthetic.SCRIBBLES, synthetic.THINGS, synthetic.DOODLE_ICONS))),
-                      ("thing validation", val_world["group"] == synthetic.THINGS),
-                      ("doodle icon validation", (val_world["group"] == synthetic.DOODLE_ICONS) & (val_world["y"] < 0)),
+                      # scribbles apart, so the outlier column stays comparable with runs made without them
+                      ("outlier validation", (val_world["y"] < 0) & (val_world["group"] != synthetic.SCRIBBLES)),
                       ("scribble validation", val_world["group"] == synthetic.SCRIBBLES)):
         if sel.any():
             sets[name] = (val_world["x"][sel], val_world["y"][sel].astype(int))
@@ -288,8 +277,7 @@ def main(argv=None):
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=args.lr, warmup_steps=warmup)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=5e-4)
     loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
-    shares = dict(photos=args.photos, icons=args.icon_share, doodles=args.doodle_share, outliers=args.outliers,
-                  things=args.thing_share)
+    shares = dict(photos=args.photos, icons=args.icon_share, doodles=args.doodle_share, outliers=args.outliers)
     run = json.loads(json.dumps({k: v for k, v in vars(args).items() if k not in ("resume", "verbose", "checkpoint_dir")}))
     ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else train.default_checkpoint_dir(args.name)
     state = {"run": run, "epochs_done": 0, "history": {}, "train_seconds": 0.0, "tables": []}
@@ -375,16 +363,12 @@ def ship(args, net, state, test, world, cache_path, n_train):
                   "validation_split": {"photos": f"senders whose sha1 falls in the first {sources.VAL_SHARE:.0%}",
                                        "icons": list(sources.VAL_ICON_SETS), "fashion-mnist": "nin.core.data's 5,000"},
                   "shares": {"photos": args.photos, "icons": args.icon_share, "doodles": args.doodle_share,
-                             "things": args.thing_share,
                              "outliers": args.outliers},
                   "oe_weight": args.oe_weight, "before": state.get("before"), "tables": state.get("tables"),
                   "icon_sets": {g: icons.credit(args.icons, g) for g in sorted(set(world["group"][world["kind"] > 0]))
-                                if g not in synthetic.GROUPS + (synthetic.DOODLE_ICONS,)},
-                  **({"doodle_icons": doodle_icons.CREDIT} if args.doodle_icons else {}),
+                                if g not in synthetic.GROUPS},
                   "made_here": {"noise and textures (photos)": args.synthetic, "scribbled things (drawings)": args.scribbles,
-                                "garments doodled from memory (drawings)": args.doodles,
-                                "things doodled from memory (drawings)": args.things,
-                                "doodle-icons drawn again by hand (drawings)": args.doodle_icons},
+                                "garments doodled from memory (drawings)": args.doodles},
                   "clothing_photos": "alexeygrigorev/clothing-dataset (CC0 1.0), commit 7ed86a9c"},
         "selected_by": "the run's last epoch; shares and weights chosen on the validation splits; test measured once",
     }

@@ -20,9 +20,8 @@ from nin.world.handdrawn import _warp
 SYNTHETIC = 1500  # noise and texture images, "none of the ten" as photos
 SIDE = 400  # the Draw tab's canvas
 # the "group" of the images made here (icon sets are the other groups); doodles: nin/world/doodles.py
-NOISE, SCRIBBLES, DOODLES, THINGS = "synthetic", "scribbles", "doodles", "things"
-GROUPS = (NOISE, SCRIBBLES, DOODLES, THINGS)
-DOODLE_ICONS = "doodle icons"  # an npm set drawn again by hand (nin/world/doodle_icons.py), not made here
+NOISE, SCRIBBLES, DOODLES = "synthetic", "scribbles", "doodles"
+GROUPS = (NOISE, SCRIBBLES, DOODLES)
 # how often each shape is drawn: mostly the plain ones people build things from
 SHAPES = {"ellipse": 3, "rectangle": 2, "triangle": 2, "polygon": 1, "line": 3, "arc": 2, "zigzag": 0.7, "spiral": 0.3}
 
@@ -107,8 +106,8 @@ CODE = ("nin/pipeline/preprocess.py", "nin/world/synthetic.py", "nin/world/handd
 
 
 def cached(name, make, n, seed, cache_dir, kind, code=CODE):
-    """n images from make(rng) -> (28x28 float in [0, 1], class or -1[, held out]), or PreprocessError,
-    cached by the code that makes them; held out for validation: as make says, else one in seven."""
+    """n images from make(rng) -> (28x28 float in [0, 1], class or -1), or PreprocessError, cached by the
+    code that makes them; one in seven held out for validation."""
     h = hashlib.sha256()
     for f in code:
         h.update((ROOT / f).read_bytes())
@@ -116,17 +115,16 @@ def cached(name, make, n, seed, cache_dir, kind, code=CODE):
     if path.is_file():
         with np.load(path) as f:
             return {k: f[k] for k in f.files}
-    rng, xs, ys, val = np.random.default_rng(seed), [], [], []
+    rng, xs, ys = np.random.default_rng(seed), [], []
     while len(xs) < n:
         try:
-            made = make(rng)
+            x, y = make(rng)
         except PreprocessError:
             continue
-        xs.append(np.round(np.clip(made[0], 0, 1) * 255).astype(np.uint8))
-        ys.append(made[1])
-        val.append(bool(made[2]) if len(made) > 2 else len(val) % 7 == 0)
+        xs.append(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
+        ys.append(y)
     arrays = {"x": np.stack(xs), "y": np.array(ys, np.int8), "kind": np.full(n, kind, np.int8),
-              "group": np.array([name] * n), "val": np.array(val)}
+              "group": np.array([name] * n), "val": np.arange(n) % 7 == 0}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
     return arrays
