@@ -163,9 +163,13 @@ class GarmentCheck:
         self.max_pieces, self.min_coverage = int(max_pieces), float(min_coverage)
         self.max_coverage = float(max_coverage)  # above it the "garment" fills the square: noise, a texture
 
+    def path_of(self, kind):
+        """The path whose components judge this kind of input: its own, else the photo path's."""
+        return kind if kind in self.paths else "photo"
+
     def needs_mirror(self, kind):
         """Whether this path's scores read the class maps of the input mirrored left to right too."""
-        kind = kind if kind in self.paths else "photo"
+        kind = self.path_of(kind)
         return any(c["feature"] in MIRROR_SCORES for c in self.paths[kind].values())
 
     def component_scores(self, images28, class_maps, kind, shape=None, mirror_maps=None):
@@ -177,7 +181,7 @@ class GarmentCheck:
         """(garment scores, is_garment, reasons) for a batch of one kind; a reason is '' for a garment.
         extents: for drawings, how big each was drawn (Prepared.extent of nin.pipeline.preprocess.prepare), if known;
         mirror_maps: the class maps of the images mirrored left to right, where needs_mirror(kind)."""
-        kind = kind if kind in self.paths else "photo"
+        kind = self.path_of(kind)
         shape, pieces = shape_features(images28)
         per = self.component_scores(images28, class_maps, kind, shape, mirror_maps)
         score = np.max([per[name] - c["threshold"] for name, c in self.paths[kind].items()], axis=0)
@@ -193,7 +197,7 @@ class GarmentCheck:
 
     def assess(self, image28, class_maps, kind="photo", extent=None, mirror_maps=None):
         """{"score", "threshold" (0), "is_garment", "reason", "kind"} for one input."""
-        kind = kind if kind in self.paths else "photo"
+        kind = self.path_of(kind)
         score, ok, reason = self.verdicts(np.asarray(image28)[None], np.asarray(class_maps)[None], kind,
                                           None if extent is None else [extent],
                                           None if mirror_maps is None else np.asarray(mirror_maps)[None])
